@@ -1,0 +1,160 @@
+//! Validated HealthOmics identifiers.
+//!
+//! HealthOmics ids (run, task, run group, workflow) are decimal strings of 1 to 18 digits. Validating them at the
+//! edge means a malformed id never reaches an upstream call and the caller learns which field was wrong.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a string is not a valid HealthOmics id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} must be 1 to 18 decimal digits, got {value:?}")]
+pub struct InvalidId {
+    /// Which kind of id was expected ("run id", "task id", ...).
+    pub kind: &'static str,
+    /// The rejected input, truncated to keep error messages short.
+    pub value: String,
+}
+
+fn validate(kind: &'static str, value: &str) -> Result<(), InvalidId> {
+    let ok = (1..=18).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidId {
+            kind,
+            value: value.chars().take(40).collect(),
+        })
+    }
+}
+
+macro_rules! numeric_id {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates `value` as this kind of id.
+            pub fn parse(value: &str) -> Result<Self, InvalidId> {
+                validate($kind, value)?;
+                Ok(Self(value.to_owned()))
+            }
+
+            /// The id as the string HealthOmics uses.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(value: &str) -> Result<Self, InvalidId> {
+                Self::parse(value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(deserializer)?;
+                Self::parse(&value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+numeric_id!(
+    /// A HealthOmics run id (`GetRun` `id`).
+    RunId,
+    "run id"
+);
+numeric_id!(
+    /// A HealthOmics task id, unique within its run.
+    TaskId,
+    "task id"
+);
+numeric_id!(
+    /// A HealthOmics run group id.
+    RunGroupId,
+    "run group id"
+);
+
+/// Extracts the id after the last `/` of an ARN if the resource segment matches, e.g. `run/1234` → `1234`.
+///
+/// Event and manifest ARNs look like `arn:aws:omics:us-east-1:123456789012:run/1234567`.
+pub fn id_from_arn<'a>(arn: &'a str, resource: &str) -> Option<&'a str> {
+    let resource_part = arn.rsplit(':').next()?;
+    let (kind, id) = resource_part.split_once('/')?;
+    (kind == resource).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_one_to_eighteen_digits() {
+        assert_eq!(RunId::parse("1").unwrap().as_str(), "1");
+        assert_eq!(
+            RunId::parse("123456789012345678").unwrap().to_string(),
+            "123456789012345678"
+        );
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for bad in [
+            "",
+            "1234567890123456789",
+            "12a",
+            " 1",
+            "-1",
+            "1.0",
+            "１２",
+            "1/2",
+        ] {
+            let err = RunId::parse(bad).unwrap_err();
+            assert_eq!(err.kind, "run id", "{bad:?}");
+        }
+        assert_eq!(TaskId::parse("x").unwrap_err().kind, "task id");
+    }
+
+    #[test]
+    fn deserializes_with_validation() {
+        let id: RunId = serde_json::from_str("\"42\"").unwrap();
+        assert_eq!(id.as_str(), "42");
+        assert!(serde_json::from_str::<RunId>("\"4x\"").is_err());
+    }
+
+    #[test]
+    fn extracts_ids_from_arns() {
+        let arn = "arn:aws:omics:us-east-1:123456789012:run/1695324";
+        assert_eq!(id_from_arn(arn, "run"), Some("1695324"));
+        assert_eq!(id_from_arn(arn, "task"), None);
+        assert_eq!(
+            id_from_arn("arn:aws:omics:us-east-1:1:task/9", "task"),
+            Some("9")
+        );
+        assert_eq!(id_from_arn("garbage", "run"), None);
+    }
+}

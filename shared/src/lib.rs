@@ -1,0 +1,25 @@
+//! omics-introspect shared library: everything the Lambda functions have in common.
+//!
+//! - [`config`]: configuration read once from the environment at cold start.
+//! - [`clients`]: AWS clients built from one `aws-config` load, honouring `AWS_ENDPOINT_URL*`.
+//! - [`ids`], [`status`], [`time`]: validated identifiers, status enums and ISO-8601 timestamps.
+//! - [`omics`]: the HealthOmics wrapper (runs and tasks) and its domain models.
+//! - [`manifest`]: a streaming reader of the run manifest HealthOmics writes to CloudWatch Logs.
+//! - [`error`]: the one error enum, with its mapping to HTTP status codes.
+//! - [`logging`]: structured JSON logs.
+
+pub mod clients;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod logging;
+pub mod manifest;
+pub mod omics;
+pub mod status;
+pub mod time;
+
+pub use clients::AwsClients;
+pub use config::Config;
+pub use error::{Error, Result};
+pub use ids::{RunGroupId, RunId, TaskId};
+pub use status::{RunStatus, TaskStatus};

@@ -1,0 +1,12 @@
+//! The run manifest HealthOmics writes to CloudWatch Logs (`manifest/run/<id>/<uuid>`): its records and a
+//! streaming reader.
+//!
+//! A manifest is one JSON object per log event: the run first, then one object per task. Real manifests carry
+//! quirks (timestamps without fractions or zones, `SUCCESS` statuses, nulls, unknown keys); the parser accepts
+//! them all, and a line it cannot read is counted and skipped, never fatal.
+
+mod reader;
+mod record;
+
+pub use reader::{ManifestPage, ManifestPages, ManifestReader, ParseWarnings, stream_name};
+pub use record::{ManifestRecord, ManifestRun, ManifestTask, RunMetrics, TaskMetrics, parse_line};

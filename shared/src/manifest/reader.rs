@@ -1,0 +1,324 @@
+//! Streaming reader of a manifest log stream.
+
+use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
+use serde::Serialize;
+
+use super::record::{ManifestRecord, ManifestRun, ManifestTask, parse_line};
+use crate::error::{Error, Result};
+use crate::ids::RunId;
+
+/// Service name used in errors and logs.
+const SERVICE: &str = "CloudWatch Logs";
+
+/// The exact manifest stream of a run: `manifest/run/<id>/<uuid>`.
+///
+/// Run ids are reused after deletion, so the uuid is part of the address; a prefix match would mix runs.
+pub fn stream_name(run_id: &RunId, uuid: &str) -> String {
+    format!("manifest/run/{run_id}/{uuid}")
+}
+
+/// Reads manifests from one log group.
+#[derive(Debug, Clone)]
+pub struct ManifestReader {
+    client: aws_sdk_cloudwatchlogs::Client,
+    log_group: String,
+}
+
+impl ManifestReader {
+    /// A reader of manifests in `log_group` (normally `/aws/omics/WorkflowLog`).
+    pub fn new(client: aws_sdk_cloudwatchlogs::Client, log_group: impl Into<String>) -> Self {
+        Self {
+            client,
+            log_group: log_group.into(),
+        }
+    }
+
+    /// Opens the manifest of run `run_id` / `uuid`. Nothing is read until the first [`ManifestPages::next_page`].
+    pub fn open(&self, run_id: &RunId, uuid: &str) -> Result<ManifestPages> {
+        validate_uuid(uuid)?;
+        Ok(ManifestPages {
+            client: self.client.clone(),
+            log_group: self.log_group.clone(),
+            stream: stream_name(run_id, uuid),
+            token: None,
+            done: false,
+            line_number: 0,
+            run_seen: false,
+            api_calls: 0,
+            warnings: ParseWarnings::default(),
+        })
+    }
+}
+
+fn validate_uuid(uuid: &str) -> Result<()> {
+    let ok = (1..=64).contains(&uuid.len())
+        && uuid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "uuid",
+            "must be 1 to 64 letters, digits or dashes",
+        ))
+    }
+}
+
+/// Lines that could not be read: counted and skipped, with the first reason kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParseWarnings {
+    /// Lines skipped as unreadable.
+    pub malformed_lines: u64,
+    /// The first skipped line's number (1-based, in stream order) and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+}
+
+impl ParseWarnings {
+    fn record(&mut self, line_number: u64, reason: &str) {
+        self.malformed_lines += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(format!("line {line_number}: {reason}"));
+        }
+    }
+
+    /// True when every line was read.
+    pub fn is_clean(&self) -> bool {
+        self.malformed_lines == 0
+    }
+}
+
+/// What one `GetLogEvents` page held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ManifestPage {
+    /// The run record, on the page that carries it (normally the first).
+    pub run: Option<ManifestRun>,
+    /// The task records of this page, in stream order.
+    pub tasks: Vec<ManifestTask>,
+}
+
+/// An open manifest, read one `GetLogEvents` page at a time so memory is bounded by a page, not by the run.
+#[derive(Debug)]
+pub struct ManifestPages {
+    client: aws_sdk_cloudwatchlogs::Client,
+    log_group: String,
+    stream: String,
+    token: Option<String>,
+    done: bool,
+    line_number: u64,
+    run_seen: bool,
+    api_calls: u64,
+    warnings: ParseWarnings,
+}
+
+impl ManifestPages {
+    /// The next page of records; `Ok(None)` once the stream is exhausted. A missing stream is
+    /// [`Error::ManifestNotFound`].
+    pub async fn next_page(&mut self) -> Result<Option<ManifestPage>> {
+        if self.done {
+            return Ok(None);
+        }
+        let sent = self.token.clone();
+        self.api_calls += 1;
+        let out = self
+            .client
+            .get_log_events()
+            .log_group_name(&self.log_group)
+            .log_stream_name(&self.stream)
+            .start_from_head(true)
+            .set_next_token(sent.clone())
+            .send()
+            .await
+            .map_err(|e| self.classify(e))?;
+        // GetLogEvents never says "last page": the end is a forward token equal to the one sent. Empty pages
+        // before the end are normal and must not stop the read.
+        let next = out.next_forward_token;
+        if next.is_none() || next == sent {
+            self.done = true;
+        }
+        self.token = next;
+
+        let mut page = ManifestPage::default();
+        for event in out.events.unwrap_or_default() {
+            self.line_number += 1;
+            let Some(message) = event.message else {
+                continue;
+            };
+            if message.trim().is_empty() {
+                continue;
+            }
+            match parse_line(&message) {
+                Ok(ManifestRecord::Task(task)) => page.tasks.push(*task),
+                Ok(ManifestRecord::Run(run)) if !self.run_seen => {
+                    self.run_seen = true;
+                    page.run = Some(*run);
+                }
+                Ok(ManifestRecord::Run(_)) => self
+                    .warnings
+                    .record(self.line_number, "second run record ignored"),
+                Err(reason) => self.warnings.record(self.line_number, &reason),
+            }
+        }
+        Ok(Some(page))
+    }
+
+    /// Lines skipped so far.
+    pub fn warnings(&self) -> &ParseWarnings {
+        &self.warnings
+    }
+
+    /// `GetLogEvents` calls made so far.
+    pub fn api_calls(&self) -> u64 {
+        self.api_calls
+    }
+
+    /// Log events read so far (including skipped ones).
+    pub fn lines_read(&self) -> u64 {
+        self.line_number
+    }
+
+    /// The stream being read.
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    fn classify(&self, err: aws_sdk_cloudwatchlogs::error::SdkError<GetLogEventsError>) -> Error {
+        let typed_not_found = err
+            .as_service_error()
+            .is_some_and(GetLogEventsError::is_resource_not_found_exception);
+        match Error::from_sdk(SERVICE, err) {
+            Error::NotFound { .. } => self.not_found(),
+            _ if typed_not_found => self.not_found(),
+            other => other,
+        }
+    }
+
+    fn not_found(&self) -> Error {
+        Error::ManifestNotFound {
+            log_group: self.log_group.clone(),
+            stream: self.stream.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+
+    fn event(message: &str) -> OutputLogEvent {
+        OutputLogEvent::builder()
+            .message(message)
+            .timestamp(1)
+            .build()
+    }
+
+    const RUN: &str =
+        r#"{"arn":"arn:aws:omics:us-east-1:1:run/5","uuid":"u-1","status":"COMPLETED"}"#;
+
+    fn task(id: u32) -> String {
+        format!(
+            r#"{{"arn":"arn:aws:omics:us-east-1:1:task/{id}","name":"t{id}","status":"SUCCESS"}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn pages_until_the_token_repeats_and_counts_bad_lines() {
+        let first = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token().is_none() && r.start_from_head() == Some(true))
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .events(event(RUN))
+                    .events(event(&task(1)))
+                    .events(event("{broken"))
+                    .next_forward_token("f/2")
+                    .build()
+            });
+        let empty_middle = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token() == Some("f/2"))
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .next_forward_token("f/3")
+                    .build()
+            });
+        let second = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token() == Some("f/3"))
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .events(event(&task(2)))
+                    .next_forward_token("f/4")
+                    .build()
+            });
+        let last = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token() == Some("f/4"))
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .next_forward_token("f/4")
+                    .build()
+            });
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&first, &empty_middle, &second, &last]
+        );
+
+        let reader = ManifestReader::new(client, "/aws/omics/WorkflowLog");
+        let mut pages = reader.open(&RunId::parse("5").unwrap(), "u-1").unwrap();
+        assert_eq!(pages.stream(), "manifest/run/5/u-1");
+        let mut tasks = Vec::new();
+        let mut runs = 0;
+        while let Some(page) = pages.next_page().await.unwrap() {
+            runs += usize::from(page.run.is_some());
+            tasks.extend(page.tasks.into_iter().map(|t| t.task_id));
+        }
+        assert_eq!(runs, 1);
+        assert_eq!(tasks, ["1", "2"]);
+        assert_eq!(pages.api_calls(), 4);
+        assert_eq!(pages.warnings().malformed_lines, 1);
+        assert!(
+            pages
+                .warnings()
+                .first_error
+                .as_deref()
+                .unwrap()
+                .starts_with("line 3: not JSON")
+        );
+        assert!(pages.next_page().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn missing_stream_is_a_distinct_error() {
+        let missing = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events).then_error(|| {
+            GetLogEventsError::ResourceNotFoundException(
+                aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException::builder()
+                    .message("The specified log stream does not exist.")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_cloudwatchlogs, [&missing]);
+        let reader = ManifestReader::new(client, "g");
+        let mut pages = reader.open(&RunId::parse("5").unwrap(), "u-1").unwrap();
+        let err = pages.next_page().await.unwrap_err();
+        assert!(
+            matches!(err, Error::ManifestNotFound { ref stream, .. } if stream == "manifest/run/5/u-1"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_uuids_that_could_escape_the_stream_name() {
+        let client = aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::Config::builder()
+                .behavior_version_latest()
+                .build(),
+        );
+        let reader = ManifestReader::new(client, "g");
+        let id = RunId::parse("5").unwrap();
+        for bad in ["", "a/b", "a*", "x".repeat(65).as_str()] {
+            assert!(reader.open(&id, bad).is_err(), "{bad:?}");
+        }
+    }
+}
