@@ -1,0 +1,60 @@
+# omics-introspect developer entry points. The logic lives in scripts/; recipes stay short.
+# Ports: MOTO_PORT (default 4566) and EMULATOR_PORT (default 4599) are read from the environment.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+
+# The committed 250-task fixture (tests/fixtures/runs/1000006); keep in step with synthetic.rs's test.
+FIXTURE_1000006 := --run-id 1000006 --uuid 5e0c8a2f-7b1d-4c3e-a9f4-2d6b8e1f0c37 --tasks 250 --cached 4 --gpu 2 \
+	--seed 1000006 --status COMPLETED
+
+.PHONY: help venv stack-up stack-down stack-status local test lint fmt fixtures venv-deploy build sam-build \
+	deploy
+
+help:
+	@echo "make local        start moto + the HealthOmics emulator and show what is there"
+	@echo "make test         start the stack, run cargo and pytest tests, stop the stack"
+	@echo "make lint | fmt   cargo fmt --check + clippy -D warnings + cfn-lint + sam validate --lint | cargo fmt"
+	@echo "make build        cargo lambda build --release --arm64 of every function; prints bootstrap sizes"
+	@echo "make sam-build    sam build (.aws-sam/build) | make deploy: sam build + sam deploy --guided"
+	@echo "make stack-up | stack-down | stack-status | venv | fixtures"
+
+venv:
+	@bash scripts/venv.sh
+
+# Build, lint and deploy tools (aws-sam-cli, cfn-lint, cargo-lambda, zig) in .venv-deploy; `make test` needs none.
+venv-deploy:
+	@bash scripts/venv-deploy.sh
+
+build:
+	@bash scripts/build.sh
+
+sam-build:
+	@bash scripts/sam.sh build
+
+deploy:
+	@bash scripts/sam.sh deploy
+
+stack-up:
+	@bash scripts/stack-up.sh
+
+stack-down:
+	@bash scripts/stack-down.sh
+
+stack-status:
+	@bash scripts/stack-status.sh
+
+local:
+	@bash scripts/local.sh
+
+test:
+	@bash scripts/test.sh
+
+lint:
+	@CARGO=$(CARGO) bash scripts/lint.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+fixtures:
+	$(CARGO) run --quiet -p omics-introspect-tests --bin synth-run -- $(FIXTURE_1000006) --out tests/fixtures/runs/1000006

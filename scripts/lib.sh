@@ -1,0 +1,65 @@
+# Shared settings of the local-stack scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL_DIR="$ROOT/.local"
+VENV_DIR="$ROOT/.venv"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+MOTO_PORT="${MOTO_PORT:-4566}"
+EMULATOR_PORT="${EMULATOR_PORT:-4599}"
+MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
+MOTO_PID_FILE="$LOCAL_DIR/moto.pid"
+EMULATOR_PID_FILE="$LOCAL_DIR/emulator.pid"
+STACK_ENV="$LOCAL_DIR/stack.env"
+
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
+
+# The PID in a pid file when that process is alive and runs the expected program ($2, a substring of its
+# command line), so that a recycled PID is never mistaken for ours.
+live_pid() {
+  local file=$1 program=$2 pid
+  [[ -f $file ]] || return 1
+  pid=$(<"$file")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r /proc/$pid/cmdline ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$program"; then
+    return 1
+  fi
+  echo "$pid"
+}
+
+# True when something answers HTTP at the URL (any status code).
+answers() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null) || true
+  [[ -n $code && $code != 000 ]]
+}
+
+# Writes the sourceable environment of the local stack.
+write_stack_env() {
+  mkdir -p "$LOCAL_DIR"
+  cat >"$STACK_ENV" <<ENV
+# Local stack of omics-introspect: moto at $MOTO_URL, HealthOmics emulator at $EMULATOR_URL.
+# Written by scripts/stack-up.sh. Use: source .local/stack.env
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ENDPOINT_URL=$MOTO_URL
+export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=$MOTO_URL
+export AWS_ENDPOINT_URL_DYNAMODB=$MOTO_URL
+export AWS_ENDPOINT_URL_S3=$MOTO_URL
+export AWS_ENDPOINT_URL_EVENTBRIDGE=$MOTO_URL
+export AWS_ENDPOINT_URL_SQS=$MOTO_URL
+export AWS_ENDPOINT_URL_OMICS=$EMULATOR_URL
+export AWS_DISABLE_HOST_PREFIX_INJECTION=true
+export OMICS_EMULATOR_URL=$EMULATOR_URL
+export MOTO_URL=$MOTO_URL
+export LOG_GROUP_NAME=/aws/omics/WorkflowLog
+export RUNS_TABLE_NAME=omics-introspect-runs
+export REPORTS_BUCKET_NAME=omics-introspect-reports
+export EVENT_BUS_NAME=omics-introspect
+ENV
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: starts the stack, runs the Rust and Python tests against it, always stops the stack, and exits
+# with the tests' status.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+trap 'bash "$ROOT/scripts/stack-down.sh"' EXIT
+
+if ! bash scripts/stack-up.sh; then
+  log "the local stack did not start" >&2
+  exit 1
+fi
+set -a
+# shellcheck source=/dev/null
+source "$STACK_ENV"
+set +a
+
+status=0
+log "cargo test --workspace --no-fail-fast"
+cargo test --workspace --no-fail-fast || status=$?
+
+log "pytest tests/python"
+py_status=0
+"$VENV_DIR/bin/pytest" -q tests/python || py_status=$?
+if ((py_status == 5)); then
+  log "pytest collected no tests (exit 5): not a failure"
+elif ((py_status != 0)); then
+  status=$py_status
+fi
+
+if ((status == 0)); then
+  log "all tests passed"
+else
+  log "tests failed (status $status)" >&2
+fi
+exit "$status"

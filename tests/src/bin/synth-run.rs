@@ -1,0 +1,212 @@
+//! Generates a synthetic HealthOmics run and writes it as a fixture directory or seeds it into a running emulator.
+//!
+//! ```text
+//! synth-run --run-id 1000006 --tasks 250 --out tests/fixtures/runs/1000006
+//! synth-run --run-id 2000001 --tasks 100000 --post http://127.0.0.1:4599
+//! ```
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use clap::Parser;
+use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body, write_fixture_dir};
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Generate a synthetic HealthOmics run (GetRun, GetRunTask bodies and the run manifest)"
+)]
+struct Args {
+    /// Numeric run id.
+    #[arg(long)]
+    run_id: String,
+    /// Run uuid (derived from the seed when absent).
+    #[arg(long)]
+    uuid: Option<String>,
+    /// Number of tasks.
+    #[arg(long, default_value_t = 10)]
+    tasks: usize,
+    /// Tasks with status FAILED.
+    #[arg(long, default_value_t = 0)]
+    failed: usize,
+    /// Tasks served from the run cache.
+    #[arg(long, default_value_t = 0)]
+    cached: usize,
+    /// Tasks on a GPU instance.
+    #[arg(long, default_value_t = 0)]
+    gpu: usize,
+    /// Seed of the generator (same seed, same run).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Run status.
+    #[arg(long, default_value = "COMPLETED")]
+    status: String,
+    /// Manifest task lines to truncate into invalid JSON.
+    #[arg(long, default_value_t = 0)]
+    malformed: usize,
+    /// Write run.json, tasks.json and manifest.jsonl into this directory.
+    #[arg(long, conflicts_with = "post", required_unless_present = "post")]
+    out: Option<PathBuf>,
+    /// Seed the run into the emulator at this base URL (POST <URL>/_emulator/runs).
+    #[arg(long)]
+    post: Option<String>,
+    /// Timeout of the POST, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+const STATUSES: [&str; 8] = [
+    "PENDING",
+    "STARTING",
+    "RUNNING",
+    "STOPPING",
+    "COMPLETED",
+    "DELETED",
+    "CANCELLED",
+    "FAILED",
+];
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    ensure!(
+        !args.run_id.is_empty()
+            && args.run_id.len() <= 18
+            && args.run_id.bytes().all(|b| b.is_ascii_digit()),
+        "--run-id must be 1-18 digits"
+    );
+    let status = args.status.to_ascii_uppercase();
+    ensure!(
+        STATUSES.contains(&status.as_str()),
+        "--status must be one of {}",
+        STATUSES.join(", ")
+    );
+    ensure!(
+        args.failed + args.cached + args.gpu <= args.tasks,
+        "--failed + --cached + --gpu must not exceed --tasks"
+    );
+    let spec = SyntheticSpec {
+        run_id: args.run_id.clone(),
+        uuid: args.uuid.clone(),
+        tasks: args.tasks,
+        failed: args.failed,
+        cached: args.cached,
+        gpu: args.gpu,
+        seed: args.seed,
+        status,
+        malformed_lines: args.malformed,
+    };
+    let started = Instant::now();
+    let run = generate(&spec);
+    let generated = started.elapsed();
+
+    if let Some(dir) = &args.out {
+        write_fixture_dir(&run, dir).with_context(|| format!("writing {}", dir.display()))?;
+        println!(
+            "wrote run {} ({} tasks, {} manifest lines) to {} in {:.2?}",
+            args.run_id,
+            run.tasks.len(),
+            run.manifest.len(),
+            dir.display(),
+            generated
+        );
+    } else if let Some(url) = &args.post {
+        let body = serde_json::to_vec(&to_seed_body(&run))?;
+        let (status_line, response) = post(
+            url,
+            "/_emulator/runs",
+            &body,
+            Duration::from_secs(args.timeout),
+        )?;
+        println!(
+            "seeded run {} ({} tasks, {} manifest lines, {} bytes) into {url}: {status_line}",
+            args.run_id,
+            run.tasks.len(),
+            run.manifest.len(),
+            body.len()
+        );
+        if !response.trim().is_empty() {
+            println!("{}", response.trim());
+        }
+    }
+    Ok(())
+}
+
+/// A minimal HTTP/1.1 POST of a JSON body over plain TCP. Returns the status line and the response body;
+/// fails on anything but a 2xx status.
+fn post(base: &str, path: &str, body: &[u8], timeout: Duration) -> Result<(String, String)> {
+    let rest = base
+        .strip_prefix("http://")
+        .with_context(|| format!("only http:// URLs are supported, got {base}"))?;
+    let (authority, prefix) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    let target = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    let addr = target
+        .to_socket_addrs()
+        .with_context(|| format!("resolving {target}"))?
+        .next()
+        .with_context(|| format!("no address for {target}"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .with_context(|| format!("connecting to {authority}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let head = format!(
+        "POST {prefix}{path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .context("reading the response")?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status_line = head.lines().next().unwrap_or_default().to_owned();
+    let code = status_line.split_whitespace().nth(1).unwrap_or_default();
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:")
+            && l.to_ascii_lowercase().contains("chunked")
+    });
+    let payload = if chunked {
+        dechunk(payload)
+    } else {
+        payload.to_owned()
+    };
+    if !code.starts_with('2') || code.len() != 3 {
+        bail!(
+            "POST {base}{path} answered {status_line:?}: {}",
+            payload.trim()
+        );
+    }
+    Ok((status_line, payload))
+}
+
+/// Joins the chunks of a chunked transfer-encoded body (best effort: the body is only printed).
+fn dechunk(payload: &str) -> String {
+    let mut out = String::new();
+    let mut rest = payload;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        let (Some(chunk), Some(after)) = (tail.get(..size), tail.get(size..)) else {
+            break;
+        };
+        if size == 0 {
+            break;
+        }
+        out.push_str(chunk);
+        rest = after.trim_start_matches("\r\n");
+    }
+    out
+}
