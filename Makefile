@@ -18,6 +18,9 @@ help:
 	@echo "make build        cargo lambda build --release --arm64 of every function; prints bootstrap sizes"
 	@echo "make sam-build    sam build (.aws-sam/build) | make deploy: sam build + sam deploy --guided"
 	@echo "make stack-up | stack-down | stack-status | venv | fixtures"
+	@echo "make bench        enrichment 1k/10k/100k tasks vs omics-run-analyzer, API load; updates docs/benchmarks.md"
+	@echo "make fuzz         long property-test session of the parsers, then schemathesis (FUZZ_CASES, FUZZ_EXAMPLES)"
+	@echo "make refresh-prices  rewrite shared/data/prices.json from the AWS Price List API (needs AWS credentials)"
 
 venv:
 	@bash scripts/venv.sh
@@ -58,3 +61,18 @@ fmt:
 
 fixtures:
 	$(CARGO) run --quiet -p omics-introspect-tests --bin synth-run -- $(FIXTURE_1000006) --out tests/fixtures/runs/1000006
+
+# Benchmarks and long fuzzing sessions: not part of `make test` (bounded runs of the same suites are).
+.PHONY: bench fuzz
+bench:
+	@bash scripts/bench.sh
+
+fuzz:
+	@bash scripts/bench-fuzz.sh
+
+# Rewrites shared/data/prices.json from the AWS Price List API (GetProducts, AmazonOmics; needs AWS credentials
+# allowed pricing:GetProducts and boto3; cannot run against the local stack). REGIONS=us-east-1,us-west-2 narrows it.
+.PHONY: refresh-prices
+refresh-prices:
+	@"$(if $(wildcard .venv/bin/python),.venv/bin/python,python3)" scripts/refresh-prices.py \
+		$(if $(REGIONS),--regions $(REGIONS))

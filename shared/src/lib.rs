@@ -7,15 +7,26 @@
 //! - [`manifest`]: a streaming reader of the run manifest HealthOmics writes to CloudWatch Logs.
 //! - [`error`]: the one error enum, with its mapping to HTTP status codes.
 //! - [`logging`]: structured JSON logs.
+//! - [`events`]: the HealthOmics EventBridge events (`Run Status Change`).
+//! - [`enrich`]: turns a finished run into an enriched record; [`store`] keeps it (S3, DynamoDB, EventBridge).
+//! - [`api`]: the HTTP API glue: routes, handlers, cursors, error responses.
+//! - [`iam`]: the IAM actions each Lambda function calls (checked against `template.yaml`).
+//! - [`analysis`]: cost, right-sizing, failure diagnosis, the timeline and run comparison.
 
+pub mod analysis;
+pub mod api;
 pub mod clients;
 pub mod config;
+pub mod enrich;
 pub mod error;
+pub mod events;
+pub mod iam;
 pub mod ids;
 pub mod logging;
 pub mod manifest;
 pub mod omics;
 pub mod status;
+pub mod store;
 pub mod time;
 
 pub use clients::AwsClients;

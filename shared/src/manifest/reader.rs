@@ -2,6 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::record::{ManifestRecord, ManifestRun, ManifestTask, parse_line};
 use crate::error::{Error, Result};
@@ -35,17 +36,31 @@ impl ManifestReader {
 
     /// Opens the manifest of run `run_id` / `uuid`. Nothing is read until the first [`ManifestPages::next_page`].
     pub fn open(&self, run_id: &RunId, uuid: &str) -> Result<ManifestPages> {
+        self.open_at(run_id, uuid, None)
+    }
+
+    /// Opens the manifest of run `run_id` / `uuid` at a `GetLogEvents` forward token from an earlier read
+    /// ([`ManifestPages::last_page_token`]), so a paged API can resume without re-reading the stream from its start.
+    /// Line numbers in warnings then count from the resume point.
+    pub fn open_at(
+        &self,
+        run_id: &RunId,
+        uuid: &str,
+        token: Option<String>,
+    ) -> Result<ManifestPages> {
         validate_uuid(uuid)?;
         Ok(ManifestPages {
             client: self.client.clone(),
             log_group: self.log_group.clone(),
             stream: stream_name(run_id, uuid),
-            token: None,
+            token,
+            last_sent: None,
             done: false,
             line_number: 0,
             run_seen: false,
             api_calls: 0,
             warnings: ParseWarnings::default(),
+            digest: None,
         })
     }
 }
@@ -109,9 +124,37 @@ pub struct ManifestPages {
     run_seen: bool,
     api_calls: u64,
     warnings: ParseWarnings,
+    last_sent: Option<String>,
+    digest: Option<Sha256>,
 }
 
 impl ManifestPages {
+    /// Also computes the SHA-256 of the raw manifest lines (each message followed by `\n`, in stream order), read
+    /// with [`Self::line_digest`]. Call before the first page.
+    pub fn with_line_digest(mut self) -> Self {
+        self.digest = Some(Sha256::new());
+        self
+    }
+
+    /// `sha256:<hex>` of the lines read so far, when [`Self::with_line_digest`] was asked for.
+    pub fn line_digest(&self) -> Option<String> {
+        self.digest.as_ref().map(|d| {
+            let bytes = d.clone().finalize();
+            let mut text = String::with_capacity(7 + 64);
+            text.push_str("sha256:");
+            for b in bytes {
+                text.push_str(&format!("{b:02x}"));
+            }
+            text
+        })
+    }
+
+    /// The forward token the most recent page was fetched with (`None` for the stream's first page): passing it
+    /// to [`ManifestReader::open_at`] reads that page again.
+    pub fn last_page_token(&self) -> Option<&str> {
+        self.last_sent.as_deref()
+    }
+
     /// The next page of records; `Ok(None)` once the stream is exhausted. A missing stream is
     /// [`Error::ManifestNotFound`].
     pub async fn next_page(&mut self) -> Result<Option<ManifestPage>> {
@@ -119,6 +162,7 @@ impl ManifestPages {
             return Ok(None);
         }
         let sent = self.token.clone();
+        self.last_sent.clone_from(&sent);
         self.api_calls += 1;
         let out = self
             .client
@@ -144,6 +188,10 @@ impl ManifestPages {
             let Some(message) = event.message else {
                 continue;
             };
+            if let Some(digest) = self.digest.as_mut() {
+                digest.update(message.as_bytes());
+                digest.update(b"\n");
+            }
             if message.trim().is_empty() {
                 continue;
             }

@@ -1,0 +1,178 @@
+//! Command line mode: `backfill` and `invoke`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use futures::StreamExt;
+use omics_introspect::enrich::backfill::{manifest_streams, parse_window};
+use omics_introspect::enrich::{EnrichOutcome, EnrichRequest, Enricher};
+use omics_introspect::{AwsClients, Config};
+use serde_json::json;
+
+/// Enriches finished HealthOmics runs (Lambda mode when started without arguments).
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Enriches every run whose manifest stream appeared in the window, including runs HealthOmics no longer
+    /// returns. Prints one JSON line per run, then a totals line.
+    Backfill {
+        /// How far back to look: a number and a unit (s, m, h, d, w), e.g. 7d.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Only list what would be enriched.
+        #[arg(long)]
+        dry_run: bool,
+        /// Runs enriched at a time.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+        concurrency: u16,
+    },
+    /// Handles one EventBridge event from a file, exactly as the Lambda function would, and prints the answer.
+    Invoke {
+        /// The event JSON (e.g. events/run-status-completed.json).
+        #[arg(long)]
+        event: PathBuf,
+    },
+}
+
+/// Runs the command.
+pub async fn run(
+    cli: Cli,
+    enricher: &Enricher,
+    clients: &AwsClients,
+    config: &Config,
+) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Invoke { event } => {
+            let text = std::fs::read_to_string(&event)
+                .with_context(|| format!("reading {}", event.display()))?;
+            let payload = serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", event.display()))?;
+            let answer = enricher.handle_event(payload).await?;
+            eprintln!("{}", describe(&answer, config));
+            println!("{answer}");
+            Ok(())
+        }
+        Command::Backfill {
+            since,
+            dry_run,
+            concurrency,
+        } => {
+            let window = parse_window(&since)?;
+            backfill(
+                enricher,
+                clients,
+                config,
+                window,
+                dry_run,
+                concurrency.into(),
+            )
+            .await
+        }
+    }
+}
+
+/// One human line per answer: what happened and where the record is.
+fn describe(answer: &serde_json::Value, config: &Config) -> String {
+    let text = |key: &str| answer[key].as_str().unwrap_or("-").to_owned();
+    let outcome = text("outcome");
+    match outcome.as_str() {
+        "written" | "unchanged" => format!(
+            "run {} {} ({}): {outcome}; record {} ; summary item in DynamoDB table {} (pk RUN#{}, sk {})",
+            text("runId"),
+            text("uuid"),
+            text("status"),
+            text("report"),
+            config.runs_table.as_deref().unwrap_or("-"),
+            text("runId"),
+            text("uuid"),
+        ),
+        _ => {
+            let why = answer["reason"]
+                .as_str()
+                .or(answer["error"].as_str())
+                .unwrap_or("-");
+            match answer["runId"].as_str() {
+                Some(run_id) => format!("run {run_id}: {outcome}: {why}"),
+                None => format!("event {outcome}: {why}"),
+            }
+        }
+    }
+}
+
+async fn backfill(
+    enricher: &Enricher,
+    clients: &AwsClients,
+    config: &Config,
+    window: Duration,
+    dry_run: bool,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let since =
+        chrono::Utc::now() - chrono::Duration::from_std(window).context("window too long")?;
+    let streams = manifest_streams(&clients.logs, &config.log_group, since).await?;
+    eprintln!(
+        "{} manifest stream(s) in {} since {}",
+        streams.len(),
+        config.log_group,
+        since.to_rfc3339()
+    );
+    if dry_run {
+        for stream in &streams {
+            println!(
+                "{}",
+                json!({"runId": stream.run_id.as_str(), "uuid": stream.uuid, "dryRun": true})
+            );
+        }
+        return Ok(());
+    }
+    let mut totals = std::collections::BTreeMap::<&str, u64>::new();
+    let mut results = futures::stream::iter(streams)
+        .map(|stream| async move {
+            let request = EnrichRequest {
+                run_id: stream.run_id.clone(),
+                uuid: Some(stream.uuid.clone()),
+                announced_status: None,
+                event_time: None,
+                workflow_name: None,
+                // The stream exists: read it as it is, no waiting.
+                manifest_wait: Some(Duration::ZERO),
+            };
+            (stream, enricher.enrich(request).await)
+        })
+        .buffer_unordered(concurrency);
+    while let Some((stream, result)) = results.next().await {
+        let (kind, line) = match result {
+            Ok(outcome) => {
+                let kind = match outcome {
+                    EnrichOutcome::Written { .. } => "written",
+                    EnrichOutcome::Unchanged { .. } => "unchanged",
+                    EnrichOutcome::Skipped { .. } => "skipped",
+                };
+                (kind, outcome.to_json())
+            }
+            Err(err) => (
+                "failed",
+                json!({"outcome": "failed", "runId": stream.run_id.as_str(), "uuid": stream.uuid,
+                       "error": err.to_string(), "code": err.code()}),
+            ),
+        };
+        *totals.entry(kind).or_default() += 1;
+        eprintln!("{}", describe(&line, config));
+        println!("{line}");
+    }
+    println!("{}", json!({"totals": totals}));
+    anyhow::ensure!(
+        !totals.contains_key("failed"),
+        "{} run(s) failed to enrich",
+        totals["failed"]
+    );
+    Ok(())
+}

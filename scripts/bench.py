@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""`make bench`: enrichment of synthetic runs (1k, 10k, 100k tasks), the same manifests through the open-source
+Python run analyzer (`omics-run-analyzer` of PyPI `aws-healthomics-tools`), and the lookup API under load.
+Prints one markdown report (tables + targets) on stdout; `--write FILE` also writes it there.
+
+Everything runs on a private stack this script starts and stops itself (so `.local/` and a developer's stack are
+left alone): moto on a free port, a counting HTTP proxy in front of it (upstream calls per AWS operation, read from
+`X-Amz-Target` or the S3 method), a tiny AWS Pricing stub for the analyzer, and the release `omics-emulator`.
+
+Per run size:
+- seed: `synth-run --post` (a separate process, so nothing of the generator is in the measured process);
+- ours: `enrich-run invoke --event <file>` (the Lambda handler's code path, one shot) in a release build: wall
+  time from spawn to exit, peak RSS of that process (`wait4` rusage `ru_maxrss`), upstream calls (the emulator's
+  `GET /_emulator/stats` + the proxy's counts);
+- theirs: `omics-run-analyzer <id>:<uuid> -o out.csv` against the same moto CloudWatch Logs (through the proxy,
+  `AWS_ENDPOINT_URL`), its pricing from the stub (`AWS_ENDPOINT_URL_PRICING`): wall time, peak RSS, calls.
+
+Needs: `.venv` (moto), `.venv-bench` (the analyzer; `scripts/bench.sh` installs both) and release binaries
+(`cargo build --release -p enrich-run -p local-api -p omics-introspect-tests --bins`). Use `scripts/bench.sh`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid as uuidlib
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-value-7f3a9c"  # the stack's AWS_SECRET_ACCESS_KEY; must never appear in function logs
+LOG_GROUP = "/aws/omics/WorkflowLog"
+MIB = 1024 * 1024
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[bench] {message}\n")
+    sys.stderr.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 30) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def wait_until(check, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Counting proxy in front of moto: one counter per AWS operation.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class CountingProxy:
+    """Forwards every connection to `target` and counts requests per operation.
+
+    Requests are parsed from the client's byte stream (head, then a Content-Length or chunked body), so keep-alive
+    connections with many requests are counted one by one. Responses are copied through untouched.
+    """
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def start():
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0, limit=1 << 20)
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            async with server:
+                await server.serve_forever()
+
+        self.loop.run_until_complete(start())
+
+    def reset(self) -> None:
+        with self.lock:
+            self.counts.clear()
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.counts)
+
+    def _count(self, head: bytes) -> None:
+        lines = head.decode("latin-1").split("\r\n")
+        method, _, rest = lines[0].partition(" ")
+        path = rest.split(" ")[0]
+        headers = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        target = headers.get("x-amz-target")
+        if target:
+            service, _, op = target.partition(".")
+            prefix = {"Logs_20140328": "Logs", "DynamoDB_20120810": "DynamoDB", "AWSEvents": "EventBridge"}.get(
+                service, service
+            )
+            name = f"{prefix}.{op}"
+        else:
+            name = f"S3.{method} {'object' if path.strip('/').count('/') >= 1 else 'bucket'}"
+        with self.lock:
+            self.counts[name] += 1
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port, limit=1 << 20)
+        except OSError:
+            client_writer.close()
+            return
+
+        async def pipe_responses():
+            try:
+                while True:
+                    chunk = await up_reader.read(1 << 16)
+                    if not chunk:
+                        break
+                    client_writer.write(chunk)
+                    await client_writer.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                client_writer.close()
+
+        responder = asyncio.ensure_future(pipe_responses())
+        try:
+            while True:
+                head = await client_reader.readuntil(b"\r\n\r\n")
+                self._count(head)
+                up_writer.write(head)
+                text = head.decode("latin-1").lower()
+                m = re.search(r"\r\ncontent-length:\s*(\d+)", text)
+                if "transfer-encoding: chunked" in text:
+                    while True:
+                        size_line = await client_reader.readuntil(b"\r\n")
+                        up_writer.write(size_line)
+                        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while True:  # trailers up to the empty line
+                                line = await client_reader.readuntil(b"\r\n")
+                                up_writer.write(line)
+                                if line == b"\r\n":
+                                    break
+                            break
+                        up_writer.write(await client_reader.readexactly(size + 2))
+                elif m:
+                    remaining = int(m.group(1))
+                    while remaining:
+                        chunk = await client_reader.read(min(remaining, 1 << 16))
+                        if not chunk:
+                            raise ConnectionError("client closed mid-body")
+                        up_writer.write(chunk)
+                        remaining -= len(chunk)
+                await up_writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            up_writer.close()
+            await asyncio.gather(responder, return_exceptions=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS Pricing stub for the analyzer (DescribeServices, GetProducts) from shared/data/prices.json.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def pricing_stub(prices_path: Path) -> tuple[ThreadingHTTPServer, Counter]:
+    table = json.loads(prices_path.read_text())["regions"]
+    calls: Counter[str] = Counter()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            op = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+            calls[op] += 1
+            if op == "DescribeServices":
+                out = {"Services": [{"ServiceCode": "AmazonOmics", "AttributeNames": ["resourceType", "regionCode"]}]}
+            elif op == "GetProducts":
+                filters = {f["Field"]: f["Value"] for f in body.get("Filters", [])}
+                entry = table.get(filters.get("regionCode", ""), {}).get(filters.get("resourceType", ""))
+                items = []
+                if entry:
+                    product = {
+                        "product": {"attributes": filters},
+                        "terms": {"OnDemand": {"T": {"priceDimensions": {"D": {"pricePerUnit": {"USD": str(entry["usd"])}}}}}},
+                    }
+                    items.append(json.dumps(product))
+                out = {"PriceList": items, "FormatVersion": "aws_v1"}
+            else:
+                self.send_response(400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                payload = json.dumps({"__type": "InvalidParameterException", "message": op}).encode()
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            payload = json.dumps(out).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, calls
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Processes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def run_measured(cmd: list[str], env: dict, stdout, stderr, timeout: float) -> dict:
+    """Runs `cmd` to completion; wall time, exit status and the peak RSS of that process alone (wait4)."""
+    started = time.monotonic()
+    process = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    timed_out = threading.Event()
+
+    def kill():
+        timed_out.set()
+        try:
+            process.kill()
+        except OSError:
+            pass
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "wall": time.monotonic() - started,
+        "code": process.returncode,
+        "maxrss_kib": usage.ru_maxrss,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "timed_out": timed_out.is_set(),
+    }
+
+
+class Stack:
+    """moto + counting proxy + pricing stub + release emulator, all on free loopback ports."""
+
+    def __init__(self, target: Path, workdir: Path):
+        self.workdir = workdir
+        self.processes: list[subprocess.Popen] = []
+        moto_port = free_port()
+        self.moto_url = f"http://127.0.0.1:{moto_port}"
+        moto = ROOT / ".venv/bin/moto_server"
+        self.processes.append(
+            subprocess.Popen(
+                [str(moto), "-H", "127.0.0.1", "-p", str(moto_port)],
+                stdout=open(workdir / "moto.log", "w"),
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        )
+        wait_until(lambda: urllib.request.urlopen(f"{self.moto_url}/moto-api/", timeout=2), "moto")
+        self.proxy = CountingProxy(moto_port)
+        self.proxy_url = f"http://127.0.0.1:{self.proxy.port}"
+        self.pricing, self.pricing_calls = pricing_stub(ROOT / "shared/data/prices.json")
+        self.pricing_url = f"http://127.0.0.1:{self.pricing.server_address[1]}"
+        self.base_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "AWS_ACCESS_KEY_ID": "bench-access-key",
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            "LOG_GROUP_NAME": LOG_GROUP,
+            "RUNS_TABLE_NAME": "omics-introspect-runs",
+            "REPORTS_BUCKET_NAME": "omics-introspect-reports",
+            "EVENT_BUS_NAME": "omics-introspect",
+        }
+        direct = dict(self.base_env, AWS_ENDPOINT_URL=self.moto_url)
+        # The emulator writes seeded manifests straight to moto (not through the proxy).
+        emulator_out = open(workdir / "emulator.out", "w+")
+        self.processes.append(
+            subprocess.Popen(
+                [str(target / "omics-emulator"), "--addr", "127.0.0.1:0"],
+                env=dict(direct, RUST_LOG="warn"),
+                stdout=emulator_out,
+                stderr=open(workdir / "emulator.log", "w"),
+                stdin=subprocess.DEVNULL,
+            )
+        )
+
+        def emulator_listening():
+            emulator_out.seek(0)
+            m = re.search(r"LISTENING (\S+)", emulator_out.read())
+            if m:
+                self.emulator_url = m.group(1)
+            return bool(m)
+
+        wait_until(emulator_listening, "omics-emulator")
+        subprocess.run(
+            [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/local-resources.py"), "--env-file", "/nonexistent"],
+            env=direct,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def function_env(self) -> dict:
+        """What enrich-run sees: AWS services through the counting proxy, HealthOmics on the emulator."""
+        return dict(
+            self.base_env,
+            AWS_ENDPOINT_URL=self.proxy_url,
+            AWS_ENDPOINT_URL_OMICS=self.emulator_url,
+            MANIFEST_WAIT_SECONDS="10",
+            RUST_LOG="info",
+        )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.pricing.shutdown()
+
+
+def manifest_pages(stack: Stack, run_id: str, uuid: str) -> tuple[int, int]:
+    """Non-empty GetLogEvents pages (and lines) of the manifest, read straight from moto with boto3."""
+    import boto3
+
+    logs = boto3.client(
+        "logs",
+        endpoint_url=stack.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    request = {
+        "logGroupName": LOG_GROUP,
+        "logStreamName": f"manifest/run/{run_id}/{uuid}",
+        "startFromHead": True,
+    }
+    pages = lines = 0
+    while True:
+        response = logs.get_log_events(**request)
+        events = response.get("events", [])
+        if events:
+            pages += 1
+            lines += len(events)
+        token = response.get("nextForwardToken")
+        if not token or token == request.get("nextToken"):
+            return pages, lines
+        request["nextToken"] = token
+
+
+def run_event(run_id: str, uuid: str, status: str) -> dict:
+    arn = f"arn:aws:omics:us-east-1:123456789012:run/{run_id}"
+    return {
+        "version": "0",
+        "id": str(uuidlib.uuid4()),
+        "detail-type": "Run Status Change",
+        "source": "aws.omics",
+        "account": "123456789012",
+        "time": "2024-10-20T07:02:53Z",
+        "region": "us-east-1",
+        "resources": [arn],
+        "detail": {"omicsVersion": "1.0.0", "arn": arn, "status": status, "uuid": uuid, "runId": run_id},
+    }
+
+
+def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index: int) -> dict:
+    run_id = str(7_700_000 + index)
+    uuid = str(uuidlib.uuid4())
+    status = "FAILED" if failed else "COMPLETED"
+    label = f"{tasks // 1000}k" if tasks >= 1000 else str(tasks)
+    if failed:
+        label += f" FAILED ({failed} failed tasks)"
+    log(f"{label}: seeding run {run_id} ({tasks} tasks) with synth-run --post")
+    seed_started = time.monotonic()
+    subprocess.run(
+        [
+            str(target / "synth-run"), "--run-id", run_id, "--uuid", uuid, "--tasks", str(tasks),
+            "--failed", str(failed), "--cached", str(tasks // 200), "--gpu", str(tasks // 500),
+            "--status", status, "--seed", str(tasks), "--post", stack.emulator_url, "--timeout", "900",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seed_seconds = time.monotonic() - seed_started
+    pages, lines = manifest_pages(stack, run_id, uuid)
+
+    event_file = stack.workdir / f"event-{run_id}.json"
+    event_file.write_text(json.dumps(run_event(run_id, uuid, status)))
+    http_json(f"{stack.emulator_url}/_emulator/stats/reset", "POST", {})
+    stack.proxy.reset()
+    out_path = stack.workdir / f"enrich-{run_id}.out"
+    err_path = stack.workdir / f"enrich-{run_id}.log"
+    log(f"{label}: enrich-run invoke (release)")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        ours = run_measured(
+            [str(target / "enrich-run"), "invoke", "--event", str(event_file)],
+            stack.function_env(), out, err, timeout=900,
+        )
+    answer = {}
+    for line in out_path.read_text().splitlines():
+        if line.startswith("{") and '"outcome"' in line:
+            answer = json.loads(line)
+    if ours["code"] != 0 or answer.get("outcome") != "written":
+        raise RuntimeError(f"enrich-run failed ({ours}): {answer} — see {err_path}")
+    omics = http_json(f"{stack.emulator_url}/_emulator/stats")
+    aws = stack.proxy.snapshot()
+    function_log = out_path.read_text() + err_path.read_text()
+
+    theirs = None
+    if tasks in args.python_tasks:
+        stack.proxy.reset()
+        # The package's console script routes `run_analyzer` to omics-run-analyzer's main().
+        analyzer = ROOT / ".venv-bench/bin/aws-healthomics-tools"
+        csv_path = stack.workdir / f"analyzer-{run_id}.csv"
+        env = dict(stack.base_env, AWS_ENDPOINT_URL=stack.proxy_url, AWS_ENDPOINT_URL_PRICING=stack.pricing_url)
+        log(f"{label}: omics-run-analyzer {run_id}:{uuid} (timeout {args.python_timeout:.0f} s)")
+        with open(stack.workdir / f"analyzer-{run_id}.log", "w") as err:
+            theirs = run_measured(
+                [str(analyzer), "run_analyzer", f"{run_id}:{uuid}", "-o", str(csv_path)],
+                env, subprocess.DEVNULL, err, timeout=args.python_timeout,
+            )
+        theirs["calls"] = stack.proxy.snapshot()
+        theirs["calls"].update({f"Pricing.{k}": v for k, v in stack.pricing_calls.items()})
+        stack.pricing_calls.clear()
+        if not theirs["timed_out"]:
+            if theirs["code"] != 0:
+                raise RuntimeError(f"omics-run-analyzer failed: {theirs} — see {stack.workdir}")
+            rows = sum(1 for _ in open(csv_path)) - 1
+            theirs["rows"] = rows
+            if rows != lines:
+                log(f"{label}: the analyzer wrote {rows} rows for {lines} manifest lines")
+
+    logs_reads = sum(v for k, v in aws.items() if k.startswith("Logs."))
+    omics_reads = sum(int(omics.get(op, 0)) for op in ("GetRun", "ListRuns", "ListRunTasks", "GetRunTask"))
+    failed_detail = int(omics.get("GetRunTask", 0))
+    bound = 2 + math.ceil(tasks / 100) + pages + failed
+    upstream = omics_reads + logs_reads
+    tails = min(failed, 100)
+    return {
+        "label": label,
+        "tasks": tasks,
+        "failed": failed,
+        "lines": lines,
+        "pages": pages,
+        "seed_seconds": seed_seconds,
+        "ours": ours,
+        "omics": omics,
+        "aws": aws,
+        "upstream": upstream,
+        "bound": bound,
+        "tails": tails,
+        "failed_detail": failed_detail,
+        "report_bytes": answer.get("report"),
+        "theirs": theirs,
+        "secret_in_logs": SECRET in function_log,
+        "log_lines": function_log.count("\n"),
+    }
+
+
+def api_load(target: Path, args) -> dict:
+    log(f"lookup API: bench-load --concurrency {args.concurrency} --seconds {args.load_seconds}")
+    output = subprocess.run(
+        [str(target / "bench-load"), "--concurrency", str(args.concurrency), "--seconds", str(args.load_seconds)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON "):])
+    raise RuntimeError(f"bench-load printed no BENCH_JSON line:\n{output}")
+
+
+def binary_sizes(target: Path) -> tuple[str, list[tuple[str, int]]]:
+    lambda_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "lambda"
+    found = sorted((p.parent.name, p.stat().st_size) for p in lambda_dir.glob("*/bootstrap")) if lambda_dir.is_dir() else []
+    if found:
+        return "arm64 `target/lambda/*/bootstrap` (`make build`, cargo-lambda --release --arm64)", found
+    names = ["enrich-run", "local-api", "get-run", "list-runs", "list-run-tasks", "get-run-task"]
+    return (
+        f"{platform.machine()} `target/release/*` (no `target/lambda` bootstraps: run `make build` for arm64)",
+        [(n, (target / n).stat().st_size) for n in names if (target / n).exists()],
+    )
+
+
+def ok(flag: bool) -> str:
+    return "met" if flag else "**missed**"
+
+
+def render(results: list[dict], load: dict | None, sizes, args, total_seconds: float) -> str:
+    out: list[str] = []
+    w = out.append
+    w("# Benchmarks")
+    w("")
+    w(
+        f"`make bench` on {os.cpu_count()} cores, {platform.machine()}, {time.strftime('%Y-%m-%d')}; release build; "
+        f"private moto + release `omics-emulator` on loopback; {total_seconds / 60:.1f} min in all. "
+        "Synthetic runs from `synth-run` (0.5 % cached tasks, 0.2 % GPU tasks, seed = task count)."
+    )
+    w("")
+    w("## Enrichment (`enrich-run invoke --event`, one process per run) and the Python analyzer")
+    w("")
+    w(
+        "| run | manifest lines / pages | enrich wall | peak RSS | upstream reads (HealthOmics + Logs) | bound "
+        "2+⌈t/100⌉+pages+failed | writes | analyzer wall | analyzer peak RSS | analyzer calls | speed-up |"
+    )
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        ours = r["ours"]
+        omics = r["omics"]
+        logs_calls = {k.split(".", 1)[1]: v for k, v in r["aws"].items() if k.startswith("Logs.")}
+        reads = (
+            f"{r['upstream']}: GetRun {omics.get('GetRun', 0)}, ListRunTasks {omics.get('ListRunTasks', 0)}, "
+            f"GetRunTask {omics.get('GetRunTask', 0)}, "
+            + ", ".join(f"{k} {v}" for k, v in sorted(logs_calls.items()))
+        )
+        upstream_no_tails = r["upstream"] - r["tails"]
+        bound_text = f"{r['bound']}: {ok(upstream_no_tails <= r['bound'])}"
+        if r["tails"]:
+            bound_text += f" ({upstream_no_tails} without the {r['tails']} task-log tails)"
+        writes = ", ".join(f"{k} {v}" for k, v in sorted(r["aws"].items()) if not k.startswith("Logs."))
+        theirs = r["theirs"]
+        if theirs is None:
+            t_wall = t_rss = t_calls = speed = "not run"
+        elif theirs["timed_out"]:
+            t_wall = f"> {theirs['wall']:.0f} s (stopped)"
+            t_rss = f"≥ {theirs['maxrss_kib'] / 1024:.0f} MiB"
+            t_calls = ", ".join(f"{k} {v}" for k, v in sorted(theirs["calls"].items()))
+            speed = f"> {theirs['wall'] / ours['wall']:.0f}×"
+        else:
+            t_wall = f"{theirs['wall']:.2f} s"
+            t_rss = f"{theirs['maxrss_kib'] / 1024:.0f} MiB"
+            t_calls = ", ".join(f"{k} {v}" for k, v in sorted(theirs["calls"].items()))
+            speed = f"{theirs['wall'] / ours['wall']:.1f}×"
+        w(
+            f"| {r['label']} | {r['lines']} / {r['pages']} | {ours['wall']:.2f} s (CPU {ours['cpu']:.2f} s) | "
+            f"{ours['maxrss_kib'] / 1024:.1f} MiB | {reads} | {bound_text} | {writes} | {t_wall} | {t_rss} | "
+            f"{t_calls} | {speed} |"
+        )
+    w("")
+    w("## Lookup API (`local-api`, release) under load from a second process (`bench-load`)")
+    w("")
+    if load:
+        o, u, lat = load["overheadMs"], load["upstreamMs"], load["latencyMs"]
+        w("| measure | p50 | p90 | p99 | max |")
+        w("|---|---|---|---|---|")
+        for name, s in [
+            ("handler overhead = Server-Timing total − upstream (ms)", o),
+            ("upstream: SDK call to the emulator (ms)", u),
+            ("client latency, new connection per request (ms)", lat),
+        ]:
+            w(f"| {name} | {s['p50']:.3f} | {s['p90']:.3f} | {s['p99']:.3f} | {s['max']:.3f} |")
+        w("")
+        w(
+            f"{load['concurrency']} concurrent clients for {load['seconds']:.0f} s over the four lookup routes "
+            f"(`/runs/{{id}}`, `/runs`, `/runs/{{id}}/tasks`, `/runs/{{id}}/tasks/{{taskId}}`, 100 items per list): "
+            f"{load['requests']} requests, {load['rps']:.0f}/s, {load['errors']} errors; local-api peak RSS "
+            f"{(load.get('apiPeakRssKiB') or 0) / 1024:.1f} MiB. Start-up: `LISTENING` after "
+            f"{load['listeningMs']:.1f} ms, first 200 response after {load['firstResponseMs']:.1f} ms (spawn to "
+            "response, including the SDK's configuration load)."
+        )
+    w("")
+    w(f"Binary sizes, {sizes[0]}:")
+    w("")
+    w("| binary | MiB |")
+    w("|---|---|")
+    for name, size in sizes[1]:
+        w(f"| {name} | {size / MIB:.1f} |")
+    w("")
+    w("## Targets")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    biggest = max(results, key=lambda r: r["tasks"])
+    w(
+        f"| {biggest['label']} tasks: peak RSS ≤ 128 MiB | {biggest['ours']['maxrss_kib'] / 1024:.1f} MiB | "
+        f"{ok(biggest['ours']['maxrss_kib'] <= 128 * 1024)} |"
+    )
+    for r in results:
+        w(
+            f"| {r['label']}: upstream reads ≤ 2 + ⌈tasks/100⌉ + manifest pages + failed tasks | "
+            f"{r['upstream'] - r['tails']} ≤ {r['bound']}"
+            + (f" (+{r['tails']} failed-task log tails)" if r["tails"] else "")
+            + f" | {ok(r['upstream'] - r['tails'] <= r['bound'])} |"
+        )
+    ten_k = next((r for r in results if r["tasks"] == 10_000 and not r["failed"] and r["theirs"]), None)
+    if ten_k:
+        t = ten_k["theirs"]
+        ratio = t["wall"] / ten_k["ours"]["wall"]
+        w(f"| 10k tasks: ≥ 10× faster than omics-run-analyzer | {ratio:.1f}× | {ok(ratio >= 10)} |")
+    if load:
+        p99 = load["overheadMs"]["p99"]
+        w(f"| lookup handler overhead ≤ 1 ms p99 under load | {p99:.3f} ms | {ok(p99 <= 1.0)} |")
+    leaked = [r["label"] for r in results if r["secret_in_logs"]]
+    w(
+        f"| function logs carry no credentials (the stack's AWS_SECRET_ACCESS_KEY) | "
+        f"{sum(r['log_lines'] for r in results)} log lines checked | {ok(not leaked)} |"
+    )
+    w("")
+    w("## How it is measured")
+    w("")
+    w(
+        "- **Enrichment**: `enrich-run invoke --event <file>` is the Lambda handler's code path (`Enricher::handle_event`) "
+        "without the runtime; one fresh process per run, so *wall* includes process start, SDK configuration, GetRun, "
+        "the whole manifest, ListRunTasks, failed-task details, building the record, and the S3/DynamoDB/EventBridge "
+        "writes. *Peak RSS* is `ru_maxrss` of that process alone (`wait4`)."
+    )
+    w(
+        "- **Upstream calls**: HealthOmics from the emulator's `GET /_emulator/stats`; every other AWS call from a "
+        "counting proxy between the function and moto (operation from `X-Amz-Target`, S3 by method). *pages* = "
+        "non-empty GetLogEvents pages of the manifest (moto: up to 10,000 events per page); the reader's last call is "
+        "the empty page whose token equals the one sent — the `2` of the bound counts it with GetRun. Each failed task "
+        "costs one GetRunTask and one GetLogEvents for its log tail (up to 100 failed tasks are detailed)."
+    )
+    w(
+        "- **Python analyzer**: `aws-healthomics-tools run_analyzer <id>:<uuid> -o out.csv` (the run analyzer, `omics-run-analyzer`) from PyPI `aws-healthomics-tools` "
+        "(pinned in `tests/python/requirements-bench.txt`, installed in `.venv-bench`), reading the same manifest from "
+        "the same moto through the same proxy (`AWS_ENDPOINT_URL`). It insists on the AWS Pricing API "
+        "(`DescribeServices` at start, then `GetProducts` per instance type and storage kind), which moto does not "
+        "emulate: `scripts/bench.py` serves both from `shared/data/prices.json` (the prices our own cost analysis "
+        "uses) on a loopback stub, `AWS_ENDPOINT_URL_PRICING`. The analyzer reads the manifest only (no HealthOmics "
+        "calls) and writes a CSV; it stores nothing. Speed-up = analyzer wall / enrich wall."
+    )
+    w(
+        "- **Lookup API**: `bench-load` (tests/src/bin/bench-load.rs) spawns the emulator and the release `local-api`, "
+        "then runs N concurrent clients (one connection per request) for a fixed time. Handler overhead is read from "
+        "the `Server-Timing` header each response carries (`total` − `upstream`: routing, validation, cursor "
+        "signing, JSON, ETag; the AWS SDK call itself is upstream)."
+    )
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", default="1000,10000,100000", help="run sizes (comma-separated)")
+    parser.add_argument("--failed-run", type=int, default=10000, help="also a FAILED run of this size (0: none)")
+    parser.add_argument("--failed-tasks", type=int, default=5)
+    parser.add_argument("--python-tasks", default="1000,10000,100000", help="sizes the Python analyzer also reads")
+    parser.add_argument("--python-timeout", type=float, default=600)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--target-dir", default=None, help="release binaries (default target/release)")
+    parser.add_argument("--write", default=None, help="also write the report to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, CSVs)")
+    args = parser.parse_args()
+    args.python_tasks = {int(x) for x in args.python_tasks.split(",") if x}
+    sizes = [int(x) for x in args.tasks.split(",") if x]
+    target = Path(args.target_dir or Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release")
+    needed = ["enrich-run", "omics-emulator", "synth-run"] + (["local-api"] if args.concurrency else [])
+    for binary in needed:
+        if not (target / binary).exists():
+            sys.exit(f"bench: {target / binary} missing: cargo build --release -p enrich-run -p local-api "
+                     "-p omics-introspect-tests --bins")
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="omics-bench-"))
+    log(f"work directory {workdir}")
+    stack = Stack(target, workdir)
+    results = []
+    try:
+        plan = [(n, 0) for n in sizes]
+        if args.failed_run:
+            plan.append((args.failed_run, args.failed_tasks))
+        for index, (tasks, failed) in enumerate(plan):
+            results.append(bench_size(stack, args, target, tasks, failed, index))
+            r = results[-1]
+            log(
+                f"{r['label']}: ours {r['ours']['wall']:.2f} s {r['ours']['maxrss_kib'] / 1024:.1f} MiB, "
+                f"upstream {r['upstream']} (bound {r['bound']}); analyzer "
+                + (f"{r['theirs']['wall']:.2f} s" if r["theirs"] else "not run")
+            )
+    finally:
+        stack.stop()
+    load = None
+    if args.concurrency > 0:
+        if (target / "bench-load").exists():
+            load = api_load(target, args)
+        else:
+            log(f"{target / 'bench-load'} missing: no API load figures (cargo build --release -p omics-introspect-tests)")
+    report = render(results, load, binary_sizes(target), args, time.monotonic() - started)
+    print(report)
+    if args.write:
+        Path(args.write).write_text(report)
+        log(f"wrote {args.write}")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

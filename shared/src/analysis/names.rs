@@ -1,0 +1,135 @@
+//! Base names of scattered tasks, so the shards of one workflow task are analysed together.
+//!
+//! - WDL: `name-<shard>-<attempt>` → `name` (`BwaMem-3-1` → `BwaMem`; hyphens inside the name are kept:
+//!   `call-bwa-mem-0-1` → `call-bwa-mem`).
+//! - Nextflow: `name (tag)` → `name` (`NFCORE:STAR_ALIGN (SAMPLE_1)` → `NFCORE:STAR_ALIGN`).
+//! - CWL: `name_<n>` → `name` (`bwa_mem2_3` → `bwa_mem2`; digits inside the name are kept).
+//!
+//! The run analyzer's own patterns drop everything after a WDL name's first hyphen and refuse CWL names with
+//! digits; these keep the whole name and strip only the engine's suffix.
+
+/// The workflow engine, as far as it matters for names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// WDL.
+    Wdl,
+    /// Nextflow.
+    Nextflow,
+    /// CWL.
+    Cwl,
+    /// Not known: the WDL and Nextflow suffixes are stripped (they cannot be confused), the CWL one is not.
+    Unknown,
+}
+
+impl Engine {
+    /// From the manifest's `engine` (`WDL`, `NEXTFLOW`, `CWL`), case-insensitively.
+    pub fn parse(engine: Option<&str>) -> Self {
+        match engine.map(str::to_ascii_uppercase).as_deref() {
+            Some("WDL") => Self::Wdl,
+            Some("NEXTFLOW") => Self::Nextflow,
+            Some("CWL") => Self::Cwl,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// The base name of task `name` under `engine`.
+pub fn base_name(name: &str, engine: Engine) -> &str {
+    match engine {
+        Engine::Wdl => strip_wdl(name),
+        Engine::Nextflow => strip_nextflow(name),
+        Engine::Cwl => strip_cwl(name),
+        Engine::Unknown => {
+            let stripped = strip_nextflow(name);
+            if stripped.len() < name.len() {
+                stripped
+            } else {
+                strip_wdl(name)
+            }
+        }
+    }
+}
+
+/// Strips a trailing `-<digits>-<digits>`.
+fn strip_wdl(name: &str) -> &str {
+    let Some(rest) = strip_number(name, '-') else {
+        return name;
+    };
+    strip_number(rest, '-')
+        .filter(|b| !b.is_empty())
+        .unwrap_or(name)
+}
+
+/// Strips a trailing ` (<anything>)`.
+fn strip_nextflow(name: &str) -> &str {
+    if !name.ends_with(')') {
+        return name;
+    }
+    match name.find(" (") {
+        Some(at) if at > 0 => name[..at].trim_end(),
+        _ => name,
+    }
+}
+
+/// Strips a trailing `_<digits>`.
+fn strip_cwl(name: &str) -> &str {
+    strip_number(name, '_')
+        .filter(|b| !b.is_empty())
+        .unwrap_or(name)
+}
+
+/// `text` without a trailing `<sep><digits>`, if it has one.
+fn strip_number(text: &str, sep: char) -> Option<&str> {
+    let (head, digits) = text.rsplit_once(sep)?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wdl_names() {
+        assert_eq!(base_name("BwaMem-3-1", Engine::Wdl), "BwaMem");
+        assert_eq!(
+            base_name("HaplotypeCaller-12-2", Engine::Wdl),
+            "HaplotypeCaller"
+        );
+        assert_eq!(base_name("call-bwa-mem-0-1", Engine::Wdl), "call-bwa-mem");
+        assert_eq!(base_name("GetBwaVersion", Engine::Wdl), "GetBwaVersion");
+        assert_eq!(base_name("Only-1", Engine::Wdl), "Only-1");
+        assert_eq!(base_name("-0-1", Engine::Wdl), "-0-1");
+        assert_eq!(base_name("x-a-1", Engine::Wdl), "x-a-1");
+    }
+
+    #[test]
+    fn nextflow_names() {
+        assert_eq!(
+            base_name(
+                "NFCORE_RNASEQ:RNASEQ:ALIGN_STAR:STAR_ALIGN (SAMPLE_1)",
+                Engine::Nextflow
+            ),
+            "NFCORE_RNASEQ:RNASEQ:ALIGN_STAR:STAR_ALIGN"
+        );
+        assert_eq!(base_name("FASTQC (a (b))", Engine::Nextflow), "FASTQC");
+        assert_eq!(base_name("MULTIQC", Engine::Nextflow), "MULTIQC");
+        assert_eq!(base_name("(x)", Engine::Nextflow), "(x)");
+    }
+
+    #[test]
+    fn cwl_names() {
+        assert_eq!(base_name("bwa_mem2_3", Engine::Cwl), "bwa_mem2");
+        assert_eq!(base_name("align_12", Engine::Cwl), "align");
+        assert_eq!(base_name("align", Engine::Cwl), "align");
+        assert_eq!(base_name("_7", Engine::Cwl), "_7");
+    }
+
+    #[test]
+    fn unknown_engine_strips_wdl_and_nextflow_only() {
+        assert_eq!(base_name("BwaMem-3-1", Engine::Unknown), "BwaMem");
+        assert_eq!(base_name("STAR (S1)", Engine::Unknown), "STAR");
+        assert_eq!(base_name("bwa_mem_3", Engine::Unknown), "bwa_mem_3");
+        assert_eq!(Engine::parse(Some("nextflow")), Engine::Nextflow);
+        assert_eq!(Engine::parse(None), Engine::Unknown);
+    }
+}

@@ -1,0 +1,437 @@
+//! Right-sizing: the smallest instance that fits what each task used, with headroom, and what it would save.
+//!
+//! For a task with peak use `max` (vCPUs, GiB) and headroom `H`, the need is `ceil(max × (1 + H))` of each
+//! (computed on the value rounded to 6 decimals, so `10 × 1.1` needs 11, not the 12 that floating point gives);
+//! the recommendation is [`smallest_fit`] of the need. GPU tasks keep their type. Cached tasks cost nothing and
+//! are skipped. Shards of a scattered task are aggregated by base name ([`base_name`]): the group is sized for
+//! its largest shard, because one `withName` / `runtime` block applies to all of them.
+//!
+//! Savings = Σ (price of the current type − price of the recommendation) × billed hours, per task and per group;
+//! the total is the sum over groups, i.e. what applying the emitted snippets would save. A negative saving is an
+//! upsize (a task that ran at its limit).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use super::cost::{TaskCost, usd};
+use super::instances::{self, smallest_fit};
+use super::names::{Engine, base_name};
+use super::prices::PriceTable;
+use super::snippets;
+use crate::enrich::{EnrichedTask, round_to};
+
+/// Default headroom: 10 % above the peak.
+pub const DEFAULT_HEADROOM: f64 = 0.1;
+/// Tasks listed individually in [`Rightsizing::tasks`], largest saving first.
+pub const TASKS_LISTED: usize = 50;
+
+/// What to do with a task or group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// A smaller (cheaper) instance fits.
+    Downsize,
+    /// The current instance is the smallest that fits.
+    Keep,
+    /// The peak plus headroom does not fit the current instance.
+    Upsize,
+    /// A GPU task: it keeps its type.
+    KeepGpu,
+    /// No peak use recorded (no manifest metrics): nothing to recommend.
+    NoData,
+    /// Even the largest instance does not fit the need.
+    ExceedsLargest,
+}
+
+/// The vCPUs and GiB a peak needs with headroom `headroom`.
+pub fn needed(max: f64, headroom: f64) -> u32 {
+    let value = round_to(max.max(0.0) * (1.0 + headroom), 6).ceil();
+    value.min(f64::from(u32::MAX)) as u32
+}
+
+/// A recommendation for one task.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRecommendation {
+    /// Task id.
+    pub task_id: String,
+    /// Task name.
+    pub name: Option<String>,
+    /// Its group.
+    pub base_name: String,
+    /// The instance it ran on.
+    pub instance_type: Option<String>,
+    /// Peak vCPUs used.
+    pub max_cpus: Option<f64>,
+    /// Peak GiB used.
+    #[serde(rename = "maxMemoryGiB")]
+    pub max_memory_gib: Option<f64>,
+    /// vCPUs needed with headroom.
+    pub needed_cpus: Option<u32>,
+    /// GiB needed with headroom.
+    #[serde(rename = "neededMemoryGiB")]
+    pub needed_memory_gib: Option<u32>,
+    /// The smallest instance that fits.
+    pub recommended_instance_type: Option<String>,
+    /// What to do.
+    pub action: Action,
+    /// Its compute cost now.
+    pub current_usd: Option<f64>,
+    /// Its compute cost on the recommendation.
+    pub recommended_usd: Option<f64>,
+    /// current − recommended.
+    pub savings_usd: Option<f64>,
+}
+
+/// A recommendation for all shards of one task.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRecommendation {
+    /// The base name.
+    pub base_name: String,
+    /// Tasks (shards) in the group, cached ones excluded.
+    pub tasks: u64,
+    /// Instance types the shards ran on.
+    pub instance_types: Vec<String>,
+    /// Largest peak vCPUs of any shard.
+    pub max_cpus: Option<f64>,
+    /// Largest peak GiB of any shard.
+    #[serde(rename = "maxMemoryGiB")]
+    pub max_memory_gib: Option<f64>,
+    /// vCPUs needed with headroom.
+    pub needed_cpus: Option<u32>,
+    /// GiB needed with headroom.
+    #[serde(rename = "neededMemoryGiB")]
+    pub needed_memory_gib: Option<u32>,
+    /// The smallest instance that fits the largest shard.
+    pub recommended_instance_type: Option<String>,
+    /// vCPUs to request (the recommendation's).
+    pub recommended_cpus: Option<u32>,
+    /// GiB to request (the recommendation's).
+    #[serde(rename = "recommendedMemoryGiB")]
+    pub recommended_memory_gib: Option<u32>,
+    /// What to do.
+    pub action: Action,
+    /// Σ compute cost of the shards now.
+    pub current_usd: Option<f64>,
+    /// Σ compute cost on the recommendation.
+    pub recommended_usd: Option<f64>,
+    /// current − recommended.
+    pub savings_usd: Option<f64>,
+}
+
+/// The right-sizing part of a report.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rightsizing {
+    /// The headroom used (0.1 = 10 %).
+    pub headroom: f64,
+    /// Σ group savings; null when some group's saving is unknown (see `knownSavingsUsd`).
+    pub total_savings_usd: Option<f64>,
+    /// Σ of the group savings that are known.
+    pub known_savings_usd: f64,
+    /// Groups, largest saving first.
+    pub groups: Vec<GroupRecommendation>,
+    /// Individual tasks with the largest savings (at most [`TASKS_LISTED`]).
+    pub tasks: Vec<TaskRecommendation>,
+    /// A `process { withName: ... }` block for `nextflow.config` (Nextflow or unknown engine).
+    pub nextflow_config: Option<String>,
+    /// WDL `runtime` blocks, one per task (WDL or unknown engine).
+    pub wdl_runtime: Option<String>,
+    /// What could not be priced or sized.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    tasks: u64,
+    gpu: bool,
+    max_cpus: Option<f64>,
+    max_memory: Option<f64>,
+    /// Billed seconds by the instance type the shards ran on (`None`: unknown type).
+    billed: BTreeMap<Option<String>, f64>,
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Collects recommendations as tasks stream past.
+#[derive(Debug)]
+pub struct SizingAccumulator {
+    region: Option<String>,
+    engine: Engine,
+    headroom: f64,
+    groups: BTreeMap<String, Group>,
+    tasks: Vec<TaskRecommendation>,
+    unpriced: BTreeSet<String>,
+}
+
+impl SizingAccumulator {
+    /// An empty accumulator.
+    pub fn new(region: Option<String>, engine: Engine, headroom: f64) -> Self {
+        Self {
+            region,
+            engine,
+            headroom,
+            groups: BTreeMap::new(),
+            tasks: Vec::new(),
+            unpriced: BTreeSet::new(),
+        }
+    }
+
+    fn price(&self, prices: &PriceTable, instance: &str) -> Option<f64> {
+        prices.price(self.region.as_deref()?, instance)
+    }
+
+    /// Adds `task`, whose compute cost is `cost`.
+    pub fn observe(&mut self, task: &EnrichedTask, cost: &TaskCost, prices: &PriceTable) {
+        if cost.cached || cost.billed_seconds == Some(0.0) {
+            return;
+        }
+        let base = base_name(task.name.as_deref().unwrap_or(&task.task_id), self.engine).to_owned();
+        let gpu = task.instance_type.as_deref().is_some_and(instances::is_gpu)
+            || [task.requested, task.reserved]
+                .iter()
+                .any(|r| r.and_then(|r| r.gpus).is_some_and(|g| g > 0.0));
+        let max_cpus = task.maximum.and_then(|m| m.cpus);
+        let max_memory = task.maximum.and_then(|m| m.memory_gib);
+        let group = self.groups.entry(base.clone()).or_default();
+        group.tasks += 1;
+        group.gpu |= gpu;
+        group.max_cpus = max_opt(group.max_cpus, max_cpus);
+        group.max_memory = max_opt(group.max_memory, max_memory);
+        *group.billed.entry(task.instance_type.clone()).or_default() +=
+            cost.billed_seconds.unwrap_or(0.0);
+
+        let mut rec = TaskRecommendation {
+            task_id: task.task_id.clone(),
+            name: task.name.clone(),
+            base_name: base,
+            instance_type: task.instance_type.clone(),
+            max_cpus,
+            max_memory_gib: max_memory,
+            needed_cpus: None,
+            needed_memory_gib: None,
+            recommended_instance_type: None,
+            action: Action::NoData,
+            current_usd: cost.usd,
+            recommended_usd: None,
+            savings_usd: None,
+        };
+        if gpu {
+            rec.action = Action::KeepGpu;
+            rec.recommended_instance_type = task.instance_type.clone();
+        } else if let (Some(cpus), Some(memory)) = (max_cpus, max_memory) {
+            let (need_cpu, need_mem) = (needed(cpus, self.headroom), needed(memory, self.headroom));
+            rec.needed_cpus = Some(need_cpu);
+            rec.needed_memory_gib = Some(need_mem);
+            match smallest_fit(need_cpu, need_mem) {
+                None => rec.action = Action::ExceedsLargest,
+                Some(fit) => {
+                    rec.action =
+                        action_for(task.instance_type.as_deref(), &fit.name, need_cpu, need_mem);
+                    let price = self.price(prices, &fit.name);
+                    if price.is_none() {
+                        self.unpriced.insert(fit.name.clone());
+                    }
+                    rec.recommended_usd = price
+                        .zip(cost.billed_seconds)
+                        .map(|(p, s)| usd(p * s / 3600.0));
+                    rec.savings_usd = rec
+                        .current_usd
+                        .zip(rec.recommended_usd)
+                        .map(|(now, then)| usd(now - then));
+                    rec.recommended_instance_type = Some(fit.name);
+                }
+            }
+        }
+        if rec.savings_usd.is_some_and(|s| s > 0.0) {
+            self.keep_task(rec);
+        }
+    }
+
+    fn keep_task(&mut self, rec: TaskRecommendation) {
+        let value = rec.savings_usd.unwrap_or(0.0);
+        if self.tasks.len() == TASKS_LISTED
+            && self
+                .tasks
+                .last()
+                .and_then(|t| t.savings_usd)
+                .is_some_and(|min| min >= value)
+        {
+            return;
+        }
+        let at = self
+            .tasks
+            .iter()
+            .position(|t| t.savings_usd.unwrap_or(0.0) < value)
+            .unwrap_or(self.tasks.len());
+        self.tasks.insert(at, rec);
+        self.tasks.truncate(TASKS_LISTED);
+    }
+
+    /// The recommendations.
+    pub fn finish(mut self, prices: &PriceTable) -> Rightsizing {
+        let groups = std::mem::take(&mut self.groups);
+        let mut out: Vec<GroupRecommendation> = groups
+            .into_iter()
+            .map(|(base, group)| self.group_recommendation(base, group, prices))
+            .collect();
+        out.sort_by(|a, b| {
+            b.savings_usd
+                .unwrap_or(f64::MIN)
+                .total_cmp(&a.savings_usd.unwrap_or(f64::MIN))
+                .then_with(|| a.base_name.cmp(&b.base_name))
+        });
+        let actionable = out
+            .iter()
+            .filter(|g| matches!(g.action, Action::Downsize | Action::Upsize));
+        let known: f64 = actionable.clone().filter_map(|g| g.savings_usd).sum();
+        let all_known = actionable.clone().all(|g| g.savings_usd.is_some());
+        let mut warnings: Vec<String> = Vec::new();
+        if !self.unpriced.is_empty() {
+            warnings.push(format!(
+                "no price in {} for recommended type(s) {}: their savings are unknown",
+                self.region.as_deref().unwrap_or("an unknown region"),
+                self.unpriced.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let no_data = out.iter().filter(|g| g.action == Action::NoData).count();
+        if no_data > 0 {
+            warnings.push(format!(
+                "{no_data} task group(s) have no peak use recorded (no manifest metrics): not sized"
+            ));
+        }
+        let exceed: Vec<&str> = out
+            .iter()
+            .filter(|g| g.action == Action::ExceedsLargest)
+            .map(|g| g.base_name.as_str())
+            .collect();
+        if !exceed.is_empty() {
+            warnings.push(format!(
+                "peak use with headroom exceeds the largest instance for: {}",
+                exceed.join(", ")
+            ));
+        }
+        let nextflow = matches!(self.engine, Engine::Nextflow | Engine::Unknown);
+        let wdl = matches!(self.engine, Engine::Wdl | Engine::Unknown);
+        Rightsizing {
+            headroom: self.headroom,
+            total_savings_usd: all_known.then(|| usd(known)),
+            known_savings_usd: usd(known),
+            nextflow_config: nextflow
+                .then(|| snippets::nextflow_config(&out, self.headroom))
+                .flatten(),
+            wdl_runtime: wdl
+                .then(|| snippets::wdl_runtime(&out, self.headroom))
+                .flatten(),
+            groups: out,
+            tasks: self.tasks,
+            warnings,
+        }
+    }
+
+    fn group_recommendation(
+        &mut self,
+        base_name: String,
+        group: Group,
+        prices: &PriceTable,
+    ) -> GroupRecommendation {
+        let mut rec = GroupRecommendation {
+            base_name,
+            tasks: group.tasks,
+            instance_types: group.billed.keys().flatten().cloned().collect(),
+            max_cpus: group.max_cpus,
+            max_memory_gib: group.max_memory,
+            needed_cpus: None,
+            needed_memory_gib: None,
+            recommended_instance_type: None,
+            recommended_cpus: None,
+            recommended_memory_gib: None,
+            action: Action::NoData,
+            current_usd: None,
+            recommended_usd: None,
+            savings_usd: None,
+        };
+        let current: Option<f64> = group
+            .billed
+            .iter()
+            .map(|(instance, seconds)| {
+                instance
+                    .as_deref()
+                    .and_then(|i| self.price(prices, i))
+                    .map(|p| p * seconds / 3600.0)
+            })
+            .sum();
+        rec.current_usd = current.map(usd);
+        if group.gpu {
+            rec.action = Action::KeepGpu;
+            return rec;
+        }
+        let (Some(cpus), Some(memory)) = (group.max_cpus, group.max_memory) else {
+            return rec;
+        };
+        let (need_cpu, need_mem) = (needed(cpus, self.headroom), needed(memory, self.headroom));
+        rec.needed_cpus = Some(need_cpu);
+        rec.needed_memory_gib = Some(need_mem);
+        let Some(fit) = smallest_fit(need_cpu, need_mem) else {
+            rec.action = Action::ExceedsLargest;
+            return rec;
+        };
+        rec.recommended_cpus = Some(fit.vcpus);
+        rec.recommended_memory_gib = fit.memory_gib;
+        rec.action = action_for(
+            rec.instance_types.iter().map(String::as_str),
+            &fit.name,
+            need_cpu,
+            need_mem,
+        );
+        let price = self.price(prices, &fit.name);
+        if price.is_none() {
+            self.unpriced.insert(fit.name.clone());
+        }
+        let seconds: f64 = group.billed.values().sum();
+        rec.recommended_usd = price.map(|p| usd(p * seconds / 3600.0));
+        rec.savings_usd = current
+            .zip(price.map(|p| p * seconds / 3600.0))
+            .map(|(now, then)| usd(now - then));
+        if rec.action == Action::Keep {
+            rec.savings_usd = rec.savings_usd.map(|_| 0.0);
+        }
+        rec.recommended_instance_type = Some(fit.name);
+        rec
+    }
+}
+
+/// Whether `instance` (a general-purpose type) holds `cpus` vCPUs and `memory` GiB; `None` when unknown.
+fn fits(instance: &str, cpus: u32, memory: u32) -> Option<bool> {
+    let spec = instances::parse(instance)?;
+    Some(spec.vcpus >= cpus && spec.memory_gib? >= memory)
+}
+
+/// Keep when already on the fit; upsize when the current type does not hold the need; else downsize.
+fn action_for<'a>(
+    current: impl IntoIterator<Item = &'a str>,
+    fit: &str,
+    cpus: u32,
+    memory: u32,
+) -> Action {
+    let current: Vec<&str> = current.into_iter().collect();
+    if !current.is_empty() && current.iter().all(|c| *c == fit) {
+        Action::Keep
+    } else if current.iter().any(|c| fits(c, cpus, memory) == Some(false)) {
+        Action::Upsize
+    } else {
+        Action::Downsize
+    }
+}

@@ -1,0 +1,67 @@
+//! What the handlers share: clients, configuration and the cursor key, built once at cold start.
+
+use aws_config::SdkConfig;
+
+use super::cursor::CursorKey;
+use crate::clients::{AwsClients, load_sdk_config};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::omics::HealthOmics;
+
+/// State shared by every request of a function (or of `local-api`); build it once in `main`.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// HealthOmics runs and tasks.
+    pub omics: HealthOmics,
+    /// Every AWS client, for routes that read more than HealthOmics.
+    pub clients: AwsClients,
+    /// Configuration read from the environment.
+    pub config: Config,
+    cursor_key: Option<CursorKey>,
+}
+
+/// Whether a function needs the cursor key: list functions refuse to start without `CURSOR_SECRET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorNeed {
+    /// The function serves a list route.
+    Required,
+    /// The function serves no list route.
+    NotNeeded,
+}
+
+impl ApiState {
+    /// State from explicit parts (tests, benchmarks, mocked clients).
+    pub fn new(clients: AwsClients, config: Config, cursor_key: Option<CursorKey>) -> Self {
+        Self {
+            omics: HealthOmics::new(clients.omics.clone()),
+            clients,
+            config,
+            cursor_key,
+        }
+    }
+
+    /// State from a loaded SDK configuration, building every client from it.
+    pub fn from_sdk_config(sdk: &SdkConfig, config: Config, cursor_key: Option<CursorKey>) -> Self {
+        Self::new(AwsClients::from_sdk_config(sdk), config, cursor_key)
+    }
+
+    /// State from the process environment: AWS settings (`AWS_ENDPOINT_URL_*` included), [`Config`], and
+    /// `CURSOR_SECRET` when `cursor` is [`CursorNeed::Required`]. A missing or bad variable is an
+    /// [`Error::Config`] naming it, so the function fails at start instead of at its first request.
+    pub async fn from_env(cursor: CursorNeed) -> Result<Self> {
+        let config = Config::from_env()?;
+        let cursor_key = match cursor {
+            CursorNeed::Required => Some(CursorKey::from_env()?),
+            CursorNeed::NotNeeded => None,
+        };
+        let sdk = load_sdk_config().await;
+        Ok(Self::from_sdk_config(&sdk, config, cursor_key))
+    }
+
+    /// The cursor key; an internal error if this state was built without one (a wiring bug, not a client error).
+    pub fn cursor_key(&self) -> Result<&CursorKey> {
+        self.cursor_key
+            .as_ref()
+            .ok_or_else(|| Error::Internal("list route served without a cursor key".to_owned()))
+    }
+}

@@ -1,0 +1,503 @@
+//! One enrichment, end to end: GetRun, the manifest (waiting for a late one), the task list, failed task
+//! details, the record, and the idempotent writes.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::builder::{BuildInputs, BuiltRecord, EnrichmentBuilder};
+use super::collect;
+use super::model::SCHEMA_VERSION;
+use crate::clients::AwsClients;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::events::{RunEvent, RunFinished, is_well_formed_uuid, parse_run_event};
+use crate::ids::RunId;
+use crate::manifest::ManifestReader;
+use crate::omics::{HealthOmics, Run};
+use crate::status::RunStatus;
+use crate::store::{
+    EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
+};
+use crate::time::{Timestamp, format_timestamp, parse_timestamp};
+
+/// First pause while waiting for a manifest; doubled after each miss up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest pause between two manifest reads.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// What to enrich.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrichRequest {
+    /// Run id.
+    pub run_id: RunId,
+    /// Run uuid when known (event, manifest stream name); else GetRun's.
+    pub uuid: Option<String>,
+    /// The finished status an event announced.
+    pub announced_status: Option<RunStatus>,
+    /// When the event happened (a last-resort `enrichedAt`).
+    pub event_time: Option<Timestamp>,
+    /// Workflow name from the event.
+    pub workflow_name: Option<String>,
+    /// Overrides the configured manifest wait (backfill reads streams that exist: no wait).
+    pub manifest_wait: Option<Duration>,
+}
+
+impl From<&RunFinished> for EnrichRequest {
+    fn from(event: &RunFinished) -> Self {
+        Self {
+            run_id: event.run_id.clone(),
+            uuid: event.uuid.clone(),
+            announced_status: Some(event.status.clone()),
+            event_time: event.event_time,
+            workflow_name: event.workflow_name.clone(),
+            manifest_wait: None,
+        }
+    }
+}
+
+/// How an enrichment ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnrichOutcome {
+    /// A record was stored (S3 object, then item) and announced.
+    Written {
+        /// The stored item.
+        record: Box<SummaryRecord>,
+        /// Whether `Run Enriched` went out.
+        published: bool,
+    },
+    /// A record as good was already stored; nothing was written (except a `Run Enriched` event a crash had left
+    /// unpublished).
+    Unchanged {
+        /// The stored item.
+        record: Box<SummaryRecord>,
+        /// Why nothing was written.
+        reason: String,
+        /// Whether a pending event was published now.
+        republished: bool,
+    },
+    /// The run cannot be enriched (not finished, unknown uuid).
+    Skipped {
+        /// Run id.
+        run_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl EnrichOutcome {
+    /// A short JSON answer for the invocation and for logs.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Written { record, published } => json!({
+                "outcome": "written",
+                "runId": record.summary.run_id,
+                "uuid": record.summary.uuid,
+                "status": record.summary.status,
+                "report": record.report.uri(),
+                "published": published,
+            }),
+            Self::Unchanged {
+                record,
+                reason,
+                republished,
+            } => json!({
+                "outcome": "unchanged",
+                "runId": record.summary.run_id,
+                "uuid": record.summary.uuid,
+                "status": record.summary.status,
+                "report": record.report.uri(),
+                "reason": reason,
+                "republished": republished,
+            }),
+            Self::Skipped { run_id, reason } => json!({
+                "outcome": "skipped",
+                "runId": run_id,
+                "reason": reason,
+            }),
+        }
+    }
+}
+
+/// Everything an enrichment talks to.
+#[derive(Debug, Clone)]
+pub struct Enricher {
+    omics: HealthOmics,
+    manifests: ManifestReader,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    log_group: String,
+    reports: ReportStore,
+    summaries: SummaryStore,
+    publisher: EventPublisher,
+    manifest_wait: Duration,
+}
+
+impl Enricher {
+    /// Builds from clients and configuration; fails (at cold start) without a table or bucket.
+    pub fn new(clients: &AwsClients, config: &Config) -> Result<Self> {
+        Ok(Self {
+            omics: HealthOmics::new(clients.omics.clone()),
+            manifests: ManifestReader::new(clients.logs.clone(), &config.log_group),
+            logs: clients.logs.clone(),
+            log_group: config.log_group.clone(),
+            reports: ReportStore::new(clients.s3.clone(), config.reports_bucket()?),
+            summaries: SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?),
+            publisher: EventPublisher::new(clients.eventbridge.clone(), &config.event_bus),
+            manifest_wait: config.manifest_wait,
+        })
+    }
+
+    /// The summary store (for readers).
+    pub fn summaries(&self) -> &SummaryStore {
+        &self.summaries
+    }
+
+    /// Handles one Lambda payload: a finished run's `Run Status Change` is enriched; any other event is logged
+    /// and acknowledged. The answer is [`EnrichOutcome::to_json`] (or `{"outcome": "ignored", ...}`).
+    pub async fn handle_event(&self, payload: Value) -> Result<Value> {
+        match parse_run_event(payload) {
+            RunEvent::Ignored { reason } => {
+                tracing::info!(reason, "event ignored");
+                Ok(json!({"outcome": "ignored", "reason": reason}))
+            }
+            RunEvent::Finished(event) => {
+                tracing::info!(
+                    run_id = %event.run_id, uuid = event.uuid.as_deref(), status = %event.status,
+                    event_id = event.event_id.as_deref(), "run finished"
+                );
+                let outcome = self.enrich(EnrichRequest::from(event.as_ref())).await?;
+                Ok(outcome.to_json())
+            }
+        }
+    }
+
+    /// Enriches one run. Errors are for the caller to retry (Lambda's async retries, then the DLQ): upstream
+    /// failures, and a COMPLETED run whose manifest did not appear within the wait.
+    pub async fn enrich(&self, request: EnrichRequest) -> Result<EnrichOutcome> {
+        let run_id = request.run_id.clone();
+        let skipped = |reason: String| {
+            Ok(EnrichOutcome::Skipped {
+                run_id: run_id.to_string(),
+                reason,
+            })
+        };
+
+        let fetched = match self.omics.get_run(&run_id).await {
+            Ok(run) => Some(run),
+            Err(Error::NotFound { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        let uuid = request
+            .uuid
+            .clone()
+            .or_else(|| fetched.as_ref().and_then(|r| r.uuid.clone()));
+        let Some(uuid) = uuid.filter(|u| is_well_formed_uuid(u)) else {
+            return skipped("HealthOmics does not return the run and no uuid is known".into());
+        };
+        // A run id is reused after deletion: GetRun may describe another run than the one asked about.
+        let api_run = fetched.filter(|r| r.uuid.as_deref().is_none_or(|u| u == uuid));
+        let status = match (
+            api_run.as_ref().and_then(|r| r.status.clone()),
+            &request.announced_status,
+        ) {
+            (Some(s), _) if s.is_terminal() => Some(s),
+            (Some(s), Some(announced)) if announced.is_terminal() => {
+                return Err(Error::Upstream {
+                    service: crate::omics::SERVICE,
+                    status: None,
+                    message: format!(
+                        "GetRun still reports run {run_id} as {s} after a {announced} event"
+                    ),
+                });
+            }
+            (Some(s), _) => return skipped(format!("run is {s}, not finished")),
+            (None, announced) => announced.clone(),
+        };
+
+        let started = Instant::now();
+        let existing = self.summaries.get(&run_id, &uuid).await?;
+        let wait = request.manifest_wait.unwrap_or(self.manifest_wait);
+        let (mut builder, status) = match self
+            .collect(
+                &run_id,
+                &uuid,
+                api_run.as_ref(),
+                status,
+                existing.as_ref(),
+                wait,
+            )
+            .await?
+        {
+            Collected::Ready(builder, status) => (*builder, status),
+            Collected::Duplicate(record) => {
+                return self
+                    .unchanged(record, "duplicate: same status and manifest digest")
+                    .await;
+            }
+            Collected::NotFinished(reason) => return skipped(reason),
+        };
+
+        if builder.has_api_run() && !builder.tasks_list_attempted() {
+            collect::list_tasks(&self.omics, &mut builder, &run_id).await?;
+        }
+        let listed = started.elapsed();
+        collect::failed_details(
+            &self.omics,
+            &self.logs,
+            &self.log_group,
+            &mut builder,
+            &run_id,
+        )
+        .await?;
+
+        let previous = existing
+            .as_ref()
+            .and_then(|r| parse_timestamp(&r.summary.enriched_at).ok());
+        let fallback = match (previous, request.event_time) {
+            (Some(time), _) => (time, "previousRecord"),
+            (None, Some(time)) => (time, "eventTime"),
+            (None, None) => (chrono::Utc::now(), "clock"),
+        };
+        let inputs = BuildInputs {
+            status,
+            fallback_enriched_at: fallback,
+            workflow_name: request.workflow_name.clone(),
+        };
+        let collected = started.elapsed();
+        let built = tokio::task::spawn_blocking(move || builder.build(inputs))
+            .await
+            .map_err(|e| Error::Internal(format!("building the record: {e}")))??;
+
+        let timings = Timings {
+            listed,
+            collected,
+            built: started.elapsed(),
+            started,
+        };
+        self.store(&run_id, &uuid, built, existing, timings).await
+    }
+
+    /// Writes a built record unless the stored one is as good: S3 object, then the conditional item, then the
+    /// event (and the item's published flag).
+    async fn store(
+        &self,
+        run_id: &RunId,
+        uuid: &str,
+        built: BuiltRecord,
+        existing: Option<SummaryRecord>,
+        timings: Timings,
+    ) -> Result<EnrichOutcome> {
+        let stored_summary = existing.as_ref().map(|r| &r.summary);
+        match decide(stored_summary, &built.summary) {
+            WriteDecision::Write => {}
+            WriteDecision::Duplicate => {
+                let record =
+                    existing.ok_or_else(|| Error::Internal("duplicate of nothing".into()))?;
+                return self
+                    .unchanged(
+                        Box::new(record),
+                        "duplicate: same status and manifest digest",
+                    )
+                    .await;
+            }
+            WriteDecision::KeepStored => {
+                let record = existing.ok_or_else(|| Error::Internal("kept nothing".into()))?;
+                return self
+                    .unchanged(
+                        Box::new(record),
+                        "the stored record is at least as complete",
+                    )
+                    .await;
+            }
+        }
+
+        let location = self.reports.put(run_id, uuid, &built.report).await?;
+        let record = SummaryRecord {
+            summary: built.summary,
+            report: location,
+            event_published: false,
+            written_at: format_timestamp(&chrono::Utc::now()),
+        };
+        match self.summaries.put_if_better(&record).await? {
+            PutOutcome::Written => {}
+            PutOutcome::ConditionFailed => return self.lost_race(run_id, uuid, record).await,
+        }
+        tracing::info!(
+            run_id = %run_id, uuid = %uuid, status = %record.summary.status,
+            tasks = record.summary.task_count, bytes = record.report.bytes,
+            key = %record.report.key,
+            listed_ms = timings.listed.as_millis() as u64,
+            collect_ms = timings.collected.as_millis() as u64,
+            build_ms = (timings.built - timings.collected).as_millis() as u64,
+            total_ms = timings.started.elapsed().as_millis() as u64,
+            "stored enriched run"
+        );
+        self.publisher.publish(&record).await?;
+        self.summaries
+            .mark_published(run_id, uuid, &record.report.sha256)
+            .await?;
+        let mut record = record;
+        record.event_published = true;
+        Ok(EnrichOutcome::Written {
+            record: Box::new(record),
+            published: true,
+        })
+    }
+
+    /// Reads the manifest, retrying with backoff while it is missing, empty, or (for a COMPLETED run) lacks tasks
+    /// the task list has, until `wait` has passed.
+    async fn collect(
+        &self,
+        run_id: &RunId,
+        uuid: &str,
+        api_run: Option<&Run>,
+        status: Option<RunStatus>,
+        existing: Option<&SummaryRecord>,
+        wait: Duration,
+    ) -> Result<Collected> {
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let mut builder = EnrichmentBuilder::new(run_id.clone(), uuid, &self.log_group);
+            if let Some(run) = api_run {
+                builder.set_api_run(run.clone());
+            }
+            let read = collect::read_manifest(&self.manifests, &mut builder, run_id, uuid).await?;
+            builder.finish_manifest(read);
+            let status = match status.clone().or_else(|| builder.observed_status()) {
+                Some(s) if s.is_terminal() => s,
+                Some(s) => return Ok(Collected::NotFinished(format!("run is {s}, not finished"))),
+                None => {
+                    return Ok(Collected::NotFinished(
+                        "the run's status is unknown (no GetRun, no manifest run record)".into(),
+                    ));
+                }
+            };
+            let present = builder.manifest_has_content();
+            if present {
+                if let Some(stored) = existing.filter(|stored| {
+                    stored.summary.status == status
+                        && stored.summary.manifest_digest == builder.manifest_digest()
+                        && stored.summary.schema_version == SCHEMA_VERSION
+                        && (stored.summary.api_available || api_run.is_none())
+                }) {
+                    return Ok(Collected::Duplicate(Box::new(stored.clone())));
+                }
+                if status != RunStatus::Completed {
+                    return Ok(Collected::Ready(Box::new(builder), status));
+                }
+                if api_run.is_some() {
+                    collect::list_tasks(&self.omics, &mut builder, run_id).await?;
+                }
+                if builder.manifest_complete() {
+                    return Ok(Collected::Ready(Box::new(builder), status));
+                }
+            }
+            let elapsed = started.elapsed();
+            if elapsed + backoff > wait {
+                let waited = elapsed.as_secs();
+                let stream = crate::manifest::stream_name(run_id, uuid);
+                if !present && status == RunStatus::Completed {
+                    tracing::warn!(%run_id, uuid, attempts, waited, "manifest of a COMPLETED run not readable");
+                    return Err(Error::ManifestNotFound {
+                        log_group: self.log_group.clone(),
+                        stream,
+                    });
+                }
+                if present {
+                    builder.warn(format!(
+                        "the manifest still lacked {} task(s) after waiting {waited} s",
+                        builder.tasks_missing_from_manifest()
+                    ));
+                } else if wait > Duration::ZERO {
+                    builder.warn(format!(
+                        "no manifest after waiting {waited} s: a {status} run may never get one"
+                    ));
+                }
+                return Ok(Collected::Ready(Box::new(builder), status));
+            }
+            tracing::info!(%run_id, uuid, attempts, present, backoff_ms = backoff.as_millis() as u64, "waiting for the manifest");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// A stored record stays; publishes its event if a crash left it unpublished.
+    async fn unchanged(&self, record: Box<SummaryRecord>, reason: &str) -> Result<EnrichOutcome> {
+        let mut republished = false;
+        if !record.event_published {
+            self.publisher.publish(&record).await?;
+            let run_id =
+                RunId::parse(&record.summary.run_id).map_err(|e| Error::Internal(e.to_string()))?;
+            self.summaries
+                .mark_published(&run_id, &record.summary.uuid, &record.report.sha256)
+                .await?;
+            republished = true;
+        }
+        tracing::info!(
+            run_id = %record.summary.run_id, uuid = %record.summary.uuid, reason, republished,
+            "record unchanged"
+        );
+        Ok(EnrichOutcome::Unchanged {
+            record,
+            reason: reason.to_owned(),
+            republished,
+        })
+    }
+
+    /// A concurrent invocation stored an equal or better record between our read and our write: drop our object
+    /// version so the current object is the winner's, and report the winner.
+    async fn lost_race(
+        &self,
+        run_id: &RunId,
+        uuid: &str,
+        ours: SummaryRecord,
+    ) -> Result<EnrichOutcome> {
+        let winner = self.summaries.get(run_id, uuid).await?;
+        if let Some(version) = &ours.report.version_id {
+            let winner_version = winner.as_ref().and_then(|w| w.report.version_id.as_deref());
+            if winner_version != Some(version.as_str()) {
+                self.reports
+                    .delete_version(&ours.report.key, version)
+                    .await?;
+            }
+        } else if winner
+            .as_ref()
+            .is_some_and(|w| w.report.sha256 != ours.report.sha256)
+        {
+            tracing::warn!(
+                %run_id, uuid, key = %ours.report.key,
+                "lost a race with different content on an unversioned bucket: enable versioning on the reports bucket"
+            );
+        }
+        let record = Box::new(winner.unwrap_or(ours));
+        Ok(EnrichOutcome::Unchanged {
+            record,
+            reason: "a concurrent invocation stored an equal or better record".into(),
+            republished: false,
+        })
+    }
+}
+
+/// When the phases of one enrichment ended, for the log line.
+struct Timings {
+    started: Instant,
+    /// Manifest and task list read.
+    listed: Duration,
+    /// Failed task details read.
+    collected: Duration,
+    /// Record built.
+    built: Duration,
+}
+
+/// What [`Enricher::collect`] found.
+enum Collected {
+    /// Ready to finish, with the run's terminal status.
+    Ready(Box<EnrichmentBuilder>, RunStatus),
+    /// The stored record has this status and manifest digest already.
+    Duplicate(Box<SummaryRecord>),
+    /// The run is not finished (or its status is unknown).
+    NotFinished(String),
+}

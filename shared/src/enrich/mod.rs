@@ -1,0 +1,46 @@
+//! Enrichment: turns a finished run into one durable, self-contained record.
+//!
+//! A record ([`EnrichedRun`], `schemaVersion` [`SCHEMA_VERSION`]) holds the run's metadata, parameters and
+//! resource digests; every task with the manifest's record merged with the task list's (requested vs reserved
+//! resources, peak and average use, utilization, queue and running time, instance, image, cache hit); counts by
+//! status, wall time and task-hours; the failed tasks with reasons and log tails; and every gap as a warning.
+//!
+//! - [`EnrichmentBuilder`] merges the parts as they stream in, one compact row per task, and writes
+//!   the record as gzip JSON incrementally ([`write_report`]): memory is the rows plus the compressed output.
+//! - [`Enricher`] does one run end to end: GetRun, the manifest (waiting for a late one), the task list, failed
+//!   task details, then the idempotent writes of [`crate::store`].
+//! - [`backfill`] finds the manifests of a time window.
+//!
+//! # Idempotency
+//! `enrichedAt` is the run's stop time (GetRun, else the manifest), so enriching the same run twice gives
+//! byte-identical objects. A stored record for the same run and uuid with the same status and manifest digest
+//! makes an enrichment write nothing; otherwise a record replaces a stored one only when it ranks higher
+//! ([`EnrichmentSummary::quality`]), and the DynamoDB write carries the same rule as a condition, so concurrent
+//! invocations end with one record whichever finishes first.
+
+pub mod backfill;
+mod builder;
+mod collect;
+mod enricher;
+#[cfg(test)]
+mod enricher_tests;
+mod math;
+mod model;
+mod rows;
+mod summary;
+mod writer;
+
+pub use builder::{
+    BuildInputs, BuiltRecord, EnrichmentBuilder, LogTail, ManifestRead, task_log_stream,
+};
+pub use collect::{
+    LOG_TAIL_LINES, MAX_FAILED_DETAILS, failed_details, list_tasks, log_tail, read_manifest,
+};
+pub use enricher::{EnrichOutcome, EnrichRequest, Enricher};
+pub use math::{ratio, round_to, seconds_between};
+pub use model::{
+    EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
+    ReportHead, ReportSummary, Resources, RunInfo, SCHEMA_VERSION, SourceFlags, Utilization,
+    status_rank,
+};
+pub use writer::{ReportBytes, gunzip, sha256_hex, write_report};

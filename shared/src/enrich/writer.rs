@@ -1,0 +1,168 @@
+//! Writes an enriched record as gzip JSON incrementally: the head, then one task at a time, straight into the
+//! compressor, so the uncompressed JSON of a 100,000-task run never exists in memory.
+//!
+//! The output is deterministic: the same head and tasks give the same bytes (fixed member order, no timestamp or
+//! file name in the gzip header), which is what makes a repeated enrichment byte-identical.
+
+use std::io::{self, Write};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+
+use super::model::{EnrichedTask, ReportHead};
+use crate::error::{Error, Result};
+
+/// A finished gzip JSON record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportBytes {
+    /// The gzip stream.
+    pub gzip: Vec<u8>,
+    /// `sha256:<hex>` of [`Self::gzip`].
+    pub sha256: String,
+    /// Size of the JSON before compression.
+    pub json_bytes: u64,
+}
+
+/// Counts what passes through.
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `{...head..., "tasks": [task, ...]}` as gzip JSON.
+pub fn write_report(
+    head: &ReportHead,
+    tasks: impl IntoIterator<Item = EnrichedTask>,
+) -> Result<ReportBytes> {
+    let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("writing the record: {e}"));
+    let head_json = serde_json::to_vec(head).map_err(|e| internal(&e))?;
+    // The head is a non-empty object: drop its closing brace and continue with the tasks.
+    let Some((b'}', open_head)) = head_json.split_last() else {
+        return Err(Error::Internal("record head is not a JSON object".into()));
+    };
+
+    let encoder = GzEncoder::new(Vec::new(), Compression::default());
+    let mut out = Counting {
+        inner: encoder,
+        bytes: 0,
+    };
+    let write = |out: &mut Counting<GzEncoder<Vec<u8>>>| -> io::Result<()> {
+        out.write_all(open_head)?;
+        out.write_all(b",\"tasks\":[")?;
+        for (i, task) in tasks.into_iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, &task)?;
+        }
+        out.write_all(b"]}")
+    };
+    write(&mut out).map_err(|e| internal(&e))?;
+    let json_bytes = out.bytes;
+    let gzip = out.inner.finish().map_err(|e| internal(&e))?;
+    let sha256 = sha256_hex(&gzip);
+    Ok(ReportBytes {
+        gzip,
+        sha256,
+        json_bytes,
+    })
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for b in digest {
+        let _ = write!(text, "{b:02x}");
+    }
+    text
+}
+
+/// Decompresses a stored record into its JSON bytes.
+pub fn gunzip(gzip: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(gzip)
+        .read_to_end(&mut json)
+        .map_err(|e| Error::Internal(format!("stored record is not gzip: {e}")))?;
+    Ok(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::model::{EnrichedRun, ManifestInfo, ReportSummary, RunInfo, SourceFlags};
+    use crate::status::RunStatus;
+
+    fn head() -> ReportHead {
+        ReportHead {
+            schema_version: 1,
+            run_id: "1".into(),
+            uuid: "u".into(),
+            arn: None,
+            status: RunStatus::Completed,
+            enriched_at: "2024-01-01T00:00:00.000Z".into(),
+            enriched_at_source: "runStopTime".into(),
+            sources: SourceFlags::default(),
+            manifest_complete: true,
+            manifest: ManifestInfo::default(),
+            run: RunInfo::default(),
+            parameters: Some(serde_json::json!({"b": 1, "a": [1, 2]})),
+            resource_digests: None,
+            summary: ReportSummary::default(),
+            failed_tasks: vec![],
+            cost: None,
+            rightsizing: None,
+            diagnosis: None,
+            warnings: vec![],
+        }
+    }
+
+    fn tasks(n: usize) -> Vec<EnrichedTask> {
+        (0..n)
+            .map(|i| EnrichedTask {
+                task_id: i.to_string(),
+                source: "both".into(),
+                ..EnrichedTask::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_and_is_deterministic() {
+        let first = write_report(&head(), tasks(3)).unwrap();
+        let second = write_report(&head(), tasks(3)).unwrap();
+        assert_eq!(first, second, "byte-identical");
+        let json = gunzip(&first.gzip).unwrap();
+        assert_eq!(json.len() as u64, first.json_bytes);
+        let back: EnrichedRun = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back.head, head());
+        assert_eq!(back.tasks, tasks(3));
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.starts_with("{\"schemaVersion\":1,\"runId\":\"1\""));
+        assert!(text.ends_with("}]}"));
+        assert!(first.sha256.starts_with("sha256:") && first.sha256.len() == 71);
+    }
+
+    #[test]
+    fn no_tasks() {
+        let bytes = write_report(&head(), Vec::new()).unwrap();
+        let back: EnrichedRun = serde_json::from_slice(&gunzip(&bytes.gzip).unwrap()).unwrap();
+        assert!(back.tasks.is_empty());
+    }
+}

@@ -1,0 +1,147 @@
+//! The IAM actions each Lambda function needs: the single source its policy in `template.yaml` is checked against.
+//!
+//! # The rule
+//!
+//! 1. Every AWS call lives in a wrapper method of this crate ([`crate::omics::HealthOmics`],
+//!    [`crate::manifest::ManifestPages`], [`crate::store`], ...). Right above that method, one associated
+//!    `pub const` per IAM action the call needs names it, e.g. `pub const GET_RUN: &str = "omics:GetRun";` above
+//!    `HealthOmics::get_run`. An operation may need more than one action (`GetObject` of a given version needs
+//!    `s3:GetObject` and `s3:GetObjectVersion`); an action used by several methods is declared once, above the
+//!    first.
+//! 2. [`actions`] lists, for each Lambda function (by binary name, as in `functions/<name>`), the constants of
+//!    every wrapper method that function can reach, and nothing else. Two call sites may need the same action
+//!    (`s3:GetObject` of a record and of the price table): each keeps its constant, and the list may then name
+//!    an action twice.
+//! 3. Each function's `Policies` in `template.yaml` grant exactly those actions (as a set), on the narrowest
+//!    resources (HealthOmics runs and tasks of the account and region, the HealthOmics log group's streams, the
+//!    stack's own table, bucket and bus).
+//!
+//! `tests/tests/template_consistency.rs` checks 3 against 2, that every function of the template is listed here
+//! and vice versa, and that every SDK operation called in `shared/src` and `functions/*/src` is covered by a
+//! declared action ([`actions`] or [`CLI_ONLY`]), so a new call without a constant fails the build's tests.
+//! Whether a function really reaches a method (2) is for review: when you make a function call a new wrapper
+//! method, add that method's constants to the function's list here and the actions to its policy.
+//!
+//! What the template grants besides (SAM adds it, the code never names it): the Lambda basic execution role
+//! (writing the function's own logs), X-Ray segments (`Tracing: Active`), and `sqs:SendMessage` on the
+//! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination).
+
+/// Every Lambda function the stack deploys, by binary name.
+pub const FUNCTIONS: &[&str] = &[
+    "list-runs",
+    "get-run",
+    "list-run-tasks",
+    "get-run-task",
+    "get-run-report",
+    "get-run-manifest",
+    "get-run-timeline",
+    "compare-runs",
+    "enrich-run",
+];
+
+/// Actions called only from command line modes, which run with the operator's credentials, never in Lambda:
+/// `enrich-run backfill` lists the manifest streams of a time window.
+pub const CLI_ONLY: &[&str] = &["logs:DescribeLogStreams"];
+
+const LIST_RUNS: &[&str] = &["omics:ListRuns"];
+
+const GET_RUN: &[&str] = &["omics:GetRun"];
+
+const LIST_RUN_TASKS: &[&str] = &["omics:ListRunTasks"];
+
+const GET_RUN_TASK: &[&str] = &["omics:GetRunTask"];
+
+/// The stored record: the item (by uuid, or every item of the id for the latest), then its object.
+const GET_RUN_REPORT: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+];
+
+/// The stored record, drawn as a timeline.
+const GET_RUN_TIMELINE: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+];
+
+/// Two stored records; at cold start, the price table when `PRICES_URI` names an S3 object.
+const COMPARE_RUNS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObject",
+];
+
+/// GetRun for the uuid when `?uuid=` is absent, then the manifest stream.
+const GET_RUN_MANIFEST: &[&str] = &["omics:GetRun", "logs:GetLogEvents"];
+
+/// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
+/// the writes: object, conditional item, event, published flag; a writer that lost a race deletes its version.
+const ENRICH_RUN: &[&str] = &[
+    "omics:GetRun",
+    "omics:ListRunTasks",
+    "omics:GetRunTask",
+    "logs:GetLogEvents",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "s3:PutObject",
+    "s3:DeleteObjectVersion",
+    "events:PutEvents",
+];
+
+/// The IAM actions `function` (a binary name from [`FUNCTIONS`]) calls; `None` for anything that is not a deployed
+/// Lambda function (`local-api`, the test binaries).
+pub fn actions(function: &str) -> Option<&'static [&'static str]> {
+    Some(match function {
+        "list-runs" => LIST_RUNS,
+        "get-run" => GET_RUN,
+        "list-run-tasks" => LIST_RUN_TASKS,
+        "get-run-task" => GET_RUN_TASK,
+        "get-run-report" => GET_RUN_REPORT,
+        "get-run-manifest" => GET_RUN_MANIFEST,
+        "get-run-timeline" => GET_RUN_TIMELINE,
+        "compare-runs" => COMPARE_RUNS,
+        "enrich-run" => ENRICH_RUN,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_has_actions_and_nothing_else_does() {
+        for function in FUNCTIONS {
+            let list = actions(function).unwrap_or_else(|| panic!("{function} has no actions"));
+            assert!(!list.is_empty(), "{function}");
+        }
+        assert_eq!(actions("local-api"), None);
+        assert_eq!(actions("omics-emulator"), None);
+    }
+
+    #[test]
+    fn actions_are_service_colon_name() {
+        let all = FUNCTIONS
+            .iter()
+            .flat_map(|f| actions(f).unwrap_or_default())
+            .chain(CLI_ONLY);
+        for action in all {
+            let (service, name) = action.split_once(':').expect("service:Action");
+            assert!(
+                ["omics", "logs", "dynamodb", "s3", "events"].contains(&service),
+                "{action}"
+            );
+            assert!(
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{action}"
+            );
+        }
+    }
+}

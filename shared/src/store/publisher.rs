@@ -1,0 +1,133 @@
+//! The `Run Enriched` event: a compact summary plus the record's S3 location.
+
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use serde_json::{Value, json};
+
+use super::item::SummaryRecord;
+use crate::error::{Error, Result};
+
+/// Service name used in errors and logs.
+const SERVICE: &str = "EventBridge";
+
+/// `source` of the events this project publishes.
+pub const RUN_ENRICHED_SOURCE: &str = "omics-introspect";
+/// `detail-type` of the enrichment event.
+pub const RUN_ENRICHED: &str = "Run Enriched";
+
+/// The event detail for a stored record.
+pub fn run_enriched_detail(record: &SummaryRecord) -> Value {
+    let mut detail = serde_json::to_value(&record.summary).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut detail {
+        let mut report = serde_json::to_value(&record.report).unwrap_or_else(|_| json!({}));
+        if let Value::Object(r) = &mut report {
+            r.insert("uri".into(), Value::String(record.report.uri()));
+        }
+        map.insert("report".into(), report);
+    }
+    detail
+}
+
+/// Publishes on one event bus.
+#[derive(Debug, Clone)]
+pub struct EventPublisher {
+    client: aws_sdk_eventbridge::Client,
+    bus: String,
+}
+
+impl EventPublisher {
+    /// A publisher on `bus` (a name or an ARN).
+    pub fn new(client: aws_sdk_eventbridge::Client, bus: impl Into<String>) -> Self {
+        Self {
+            client,
+            bus: bus.into(),
+        }
+    }
+
+    /// Sends `Run Enriched` for `record`; an entry EventBridge refuses is an error.
+    pub async fn publish(&self, record: &SummaryRecord) -> Result<()> {
+        let entry = PutEventsRequestEntry::builder()
+            .event_bus_name(&self.bus)
+            .source(RUN_ENRICHED_SOURCE)
+            .detail_type(RUN_ENRICHED)
+            .detail(run_enriched_detail(record).to_string())
+            .set_resources(record.summary.arn.clone().map(|arn| vec![arn]))
+            .build();
+        let out = self
+            .client
+            .put_events()
+            .entries(entry)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+        if out.failed_entry_count > 0 {
+            let reason = out
+                .entries
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|e| {
+                    e.error_code
+                        .map(|c| format!("{c}: {}", e.error_message.unwrap_or_default()))
+                })
+                .unwrap_or_else(|| "unknown".into());
+            return Err(Error::Upstream {
+                service: SERVICE,
+                status: None,
+                message: format!("PutEvents refused the Run Enriched entry: {reason}"),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
+    use aws_sdk_eventbridge::types::PutEventsResultEntry;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    use super::*;
+    use crate::status::RunStatus;
+    use crate::store::item::tests::record;
+
+    #[test]
+    fn detail_carries_summary_and_location() {
+        let detail = run_enriched_detail(&record(RunStatus::Failed, "sha256:ab", 3));
+        assert_eq!(detail["runId"], "1000001");
+        assert_eq!(detail["status"], "FAILED");
+        assert_eq!(detail["countsByStatus"]["COMPLETED"], 3);
+        assert_eq!(
+            detail["report"]["uri"],
+            "s3://b/runs/1000001/u-1/report.json.gz"
+        );
+        assert_eq!(detail["report"]["versionId"], "v1");
+        assert_eq!(detail["manifestDigest"], "sha256:ab");
+    }
+
+    #[tokio::test]
+    async fn refused_entries_are_errors() {
+        let refused = mock!(aws_sdk_eventbridge::Client::put_events)
+            .match_requests(|r| {
+                r.entries().first().is_some_and(|e| {
+                    e.source() == Some("omics-introspect")
+                        && e.detail_type() == Some("Run Enriched")
+                        && e.event_bus_name() == Some("bus")
+                })
+            })
+            .then_output(|| {
+                PutEventsOutput::builder()
+                    .failed_entry_count(1)
+                    .entries(
+                        PutEventsResultEntry::builder()
+                            .error_code("InternalFailure")
+                            .build(),
+                    )
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_eventbridge, [&refused]);
+        let err = EventPublisher::new(client, "bus")
+            .publish(&record(RunStatus::Completed, "x", 1))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("InternalFailure"), "{err}");
+    }
+}

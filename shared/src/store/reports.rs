@@ -1,0 +1,160 @@
+//! The S3 bucket of full enriched records (gzip JSON).
+
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+
+use super::item::ReportLocation;
+use crate::enrich::ReportBytes;
+use crate::error::{Error, Result};
+use crate::ids::RunId;
+
+/// Service name used in errors and logs.
+const SERVICE: &str = "S3";
+
+/// The key of a run's record: `runs/<runId>/<uuid>/report.json.gz`. The uuid keeps runs that reused an id apart.
+pub fn report_key(run_id: &RunId, uuid: &str) -> String {
+    format!("runs/{run_id}/{uuid}/report.json.gz")
+}
+
+/// The reports bucket.
+#[derive(Debug, Clone)]
+pub struct ReportStore {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl ReportStore {
+    /// A store on `bucket`.
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    /// The bucket name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Writes a record. The object is `application/json` with `Content-Encoding: gzip` (a browser or `curl
+    /// --compressed` on a presigned URL reads JSON) and carries its SHA-256 as metadata.
+    pub async fn put(
+        &self,
+        run_id: &RunId,
+        uuid: &str,
+        report: &ReportBytes,
+    ) -> Result<ReportLocation> {
+        let key = report_key(run_id, uuid);
+        let out = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type("application/json")
+            .content_encoding("gzip")
+            .metadata("report-sha256", &report.sha256)
+            .metadata("json-bytes", report.json_bytes.to_string())
+            .body(ByteStream::from(report.gzip.clone()))
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+        Ok(ReportLocation {
+            bucket: self.bucket.clone(),
+            key,
+            version_id: out.version_id.filter(|v| !v.is_empty() && v != "null"),
+            sha256: report.sha256.clone(),
+            bytes: report.gzip.len() as u64,
+            json_bytes: report.json_bytes,
+        })
+    }
+
+    /// The gzip bytes of a stored record (the exact version when `location` names one).
+    pub async fn get(&self, location: &ReportLocation) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&location.bucket)
+            .key(&location.key)
+            .set_version_id(location.version_id.clone())
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e).not_found_as("report", &location.key))?;
+        let body = out.body.collect().await.map_err(|e| Error::Upstream {
+            service: SERVICE,
+            status: None,
+            message: format!("reading {}: {e}", location.key),
+        })?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    /// Removes one version of a record: what a writer that lost a race wrote, so the current object stays the
+    /// one the item describes.
+    pub async fn delete_version(&self, key: &str, version_id: &str) -> Result<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .version_id(version_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| Error::from_sdk(SERVICE, e))
+    }
+
+    /// A presigned GET URL for a stored record, valid for `expires`.
+    pub async fn presigned_url(
+        &self,
+        location: &ReportLocation,
+        expires: Duration,
+    ) -> Result<String> {
+        let config = PresigningConfig::expires_in(expires)
+            .map_err(|e| Error::Internal(format!("presigning: {e}")))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&location.bucket)
+            .key(&location.key)
+            .set_version_id(location.version_id.clone())
+            .presigned(config)
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+        Ok(request.uri().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::operation::put_object::PutObjectOutput;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn put_names_the_key_and_keeps_the_version() {
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .match_requests(|r| {
+                r.key() == Some("runs/7/u-1/report.json.gz")
+                    && r.content_encoding() == Some("gzip")
+                    && r.metadata()
+                        .is_some_and(|m| m["report-sha256"] == "sha256:ab")
+            })
+            .then_output(|| PutObjectOutput::builder().version_id("v-9").build());
+        let client = mock_client!(aws_sdk_s3, [&put]);
+        let store = ReportStore::new(client, "reports");
+        let report = ReportBytes {
+            gzip: vec![1, 2, 3],
+            sha256: "sha256:ab".into(),
+            json_bytes: 30,
+        };
+        let location = store
+            .put(&RunId::parse("7").unwrap(), "u-1", &report)
+            .await
+            .unwrap();
+        assert_eq!(location.version_id.as_deref(), Some("v-9"));
+        assert_eq!(location.bytes, 3);
+        assert_eq!(location.uri(), "s3://reports/runs/7/u-1/report.json.gz");
+    }
+}

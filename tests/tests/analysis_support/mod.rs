@@ -1,0 +1,221 @@
+//! Shared setup of the analysis tests (`tests/analysis_*.rs`): enriched records built straight from fixture and
+//! synthetic bodies (no stack), and a headless Chromium that screenshots a page.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use omics_introspect::enrich::{
+    EnrichedRun, EnrichedTask, ManifestInfo, ReportHead, ReportSummary, RunInfo, SourceFlags,
+};
+use omics_introspect::status::{RunStatus, TaskStatus};
+use omics_introspect::time::parse_timestamp;
+use serde_json::Value;
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn time(value: &Value, key: &str) -> Option<omics_introspect::time::Timestamp> {
+    value
+        .get(key)?
+        .as_str()
+        .and_then(|t| parse_timestamp(t).ok())
+}
+
+/// An enriched record from a GetRun body and GetRunTask bodies: enough for the timeline (times, status, cache
+/// hits, names, instance types), no manifest metrics.
+pub fn record_from_bodies(run: &Value, tasks: &[Value]) -> EnrichedRun {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let info = RunInfo {
+        name: text(run, "name"),
+        storage_type: text(run, "storageType"),
+        storage_capacity: run.get("storageCapacity").and_then(Value::as_i64),
+        creation_time: time(run, "creationTime"),
+        start_time: time(run, "startTime"),
+        stop_time: time(run, "stopTime"),
+        ..RunInfo::default()
+    };
+    let tasks = tasks
+        .iter()
+        .map(|t| {
+            let (creation, start, stop) = (
+                time(t, "creationTime"),
+                time(t, "startTime"),
+                time(t, "stopTime"),
+            );
+            let seconds = |a: Option<omics_introspect::time::Timestamp>,
+                           b: Option<omics_introspect::time::Timestamp>| {
+                a.zip(b)
+                    .map(|(a, b)| (b - a).num_milliseconds() as f64 / 1000.0)
+            };
+            EnrichedTask {
+                task_id: text(t, "taskId").unwrap_or_default(),
+                name: text(t, "name"),
+                status: text(t, "status").map(|s| TaskStatus::from_api(&s)),
+                source: "api".into(),
+                instance_type: text(t, "instanceType"),
+                creation_time: creation,
+                start_time: start,
+                stop_time: stop,
+                queue_seconds: seconds(creation, start),
+                running_seconds: seconds(start, stop),
+                cache_hit: t.get("cacheHit").and_then(Value::as_bool),
+                ..EnrichedTask::default()
+            }
+        })
+        .collect();
+    EnrichedRun {
+        head: ReportHead {
+            schema_version: 1,
+            run_id: text(run, "id").unwrap_or_default(),
+            uuid: text(run, "uuid").unwrap_or_default(),
+            arn: text(run, "arn"),
+            status: text(run, "status").map_or(RunStatus::Completed, |s| RunStatus::from_api(&s)),
+            enriched_at: String::new(),
+            enriched_at_source: "test".into(),
+            sources: SourceFlags::default(),
+            manifest_complete: false,
+            manifest: ManifestInfo::default(),
+            run: info,
+            parameters: None,
+            resource_digests: None,
+            summary: ReportSummary::default(),
+            failed_tasks: Vec::new(),
+            cost: None,
+            rightsizing: None,
+            diagnosis: None,
+            warnings: Vec::new(),
+        },
+        tasks,
+    }
+}
+
+/// The fixture run `run_id` (tests/fixtures/runs/<id>) as a record.
+pub fn fixture_record(run_id: &str) -> EnrichedRun {
+    let dir = root().join("tests/fixtures/runs").join(run_id);
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let tasks = read("tasks.json");
+    record_from_bodies(&read("run.json"), tasks.as_array().unwrap())
+}
+
+/// The Chromium binary: `$CHROMIUM`, else `chromium` or `chromium-browser` on `PATH`.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// What a headless Chromium run produced.
+pub struct Screenshot {
+    /// The PNG.
+    pub png: PathBuf,
+    /// Chromium's stderr log.
+    pub log: String,
+    /// Lines of the log that are console messages of the page (`:CONSOLE`).
+    pub console: Vec<String>,
+}
+
+/// Screenshots `page` (a file) at `width` × `height` into `out_dir`, with a fresh profile, no network services.
+pub fn screenshot(
+    chromium: &Path,
+    page: &Path,
+    out_dir: &Path,
+    width: u32,
+    height: u32,
+) -> Screenshot {
+    let profile = out_dir.join("chromium-profile");
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let png = out_dir.join("screenshot.png");
+    let _ = std::fs::remove_file(&png);
+    let started = Instant::now();
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("running chromium");
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "chromium took {:?}",
+        started.elapsed()
+    );
+    let log = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "chromium failed: {log}");
+    let console = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .map(str::to_owned)
+        .collect();
+    Screenshot { png, log, console }
+}
+
+/// Pixel statistics of a PNG.
+pub struct Pixels {
+    /// Width × height.
+    pub total: u64,
+    /// Pixels that are not (near) white.
+    pub ink: u64,
+    /// Pixels near each given colour.
+    pub near: Vec<u64>,
+}
+
+/// Decodes `png` and counts non-white pixels and pixels within 40 (per channel) of each of `colours`.
+pub fn pixels(png: &Path, colours: &[[u8; 3]]) -> Pixels {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let channels = info.color_type.samples();
+    assert!(
+        channels >= 3,
+        "unexpected colour type {:?}",
+        info.color_type
+    );
+    let data = &buffer[..info.buffer_size()];
+    let mut stats = Pixels {
+        total: u64::from(info.width) * u64::from(info.height),
+        ink: 0,
+        near: vec![0; colours.len()],
+    };
+    for pixel in data.chunks_exact(channels) {
+        let rgb = [pixel[0], pixel[1], pixel[2]];
+        if rgb.iter().any(|c| *c < 245) {
+            stats.ink += 1;
+        }
+        for (i, colour) in colours.iter().enumerate() {
+            if rgb.iter().zip(colour).all(|(a, b)| a.abs_diff(*b) <= 40) {
+                stats.near[i] += 1;
+            }
+        }
+    }
+    stats
+}
