@@ -203,6 +203,20 @@ class CountingProxy:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+SIZE_VCPUS = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64,
+              "24xlarge": 96, "48xlarge": 192}
+FAMILY_RATE = {"c": 0.0574, "m": 0.0699, "r": 0.0918, "g4dn": 0.2630, "g5": 0.3780}  # USD per vCPU-hour
+
+
+def synthesized_price(resource: str) -> dict | None:
+    """A price for an instance type prices.json lacks, so that the analyzer's cache (which keeps found prices only)
+    behaves as against the real Pricing API, which lists every type: one GetProducts per type, not per task."""
+    m = re.fullmatch(r"omics\.([a-z0-9]+)\.([0-9]*x?large)", resource)
+    if not m or m.group(1) not in FAMILY_RATE or m.group(2) not in SIZE_VCPUS:
+        return None
+    return {"usd": round(FAMILY_RATE[m.group(1)] * SIZE_VCPUS[m.group(2)], 4)}
+
+
 def pricing_stub(prices_path: Path) -> tuple[ThreadingHTTPServer, Counter]:
     table = json.loads(prices_path.read_text())["regions"]
     calls: Counter[str] = Counter()
@@ -220,7 +234,8 @@ def pricing_stub(prices_path: Path) -> tuple[ThreadingHTTPServer, Counter]:
                 out = {"Services": [{"ServiceCode": "AmazonOmics", "AttributeNames": ["resourceType", "regionCode"]}]}
             elif op == "GetProducts":
                 filters = {f["Field"]: f["Value"] for f in body.get("Filters", [])}
-                entry = table.get(filters.get("regionCode", ""), {}).get(filters.get("resourceType", ""))
+                resource = filters.get("resourceType", "")
+                entry = table.get(filters.get("regionCode", ""), {}).get(resource) or synthesized_price(resource)
                 items = []
                 if entry:
                     product = {
@@ -668,7 +683,8 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
         "the same moto through the same proxy (`AWS_ENDPOINT_URL`). It insists on the AWS Pricing API "
         "(`DescribeServices` at start, then `GetProducts` per instance type and storage kind), which moto does not "
         "emulate: `scripts/bench.py` serves both from `shared/data/prices.json` (the prices our own cost analysis "
-        "uses) on a loopback stub, `AWS_ENDPOINT_URL_PRICING`. The analyzer reads the manifest only (no HealthOmics "
+        "uses; a type missing there gets a per-vCPU price, so that the analyzer's price cache works as against AWS, "
+        "which lists every type) on a loopback stub, `AWS_ENDPOINT_URL_PRICING`. The analyzer reads the manifest only (no HealthOmics "
         "calls) and writes a CSV; it stores nothing. Speed-up = analyzer wall / enrich wall."
     )
     w(

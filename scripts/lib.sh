@@ -12,6 +12,9 @@ EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 MOTO_PID_FILE="$LOCAL_DIR/moto.pid"
 EMULATOR_PID_FILE="$LOCAL_DIR/emulator.pid"
 STACK_ENV="$LOCAL_DIR/stack.env"
+LOCAL_API_PORT="${LOCAL_API_PORT:-3000}"
+LOCAL_API_URL="http://127.0.0.1:$LOCAL_API_PORT"
+LOCAL_API_PID_FILE="$LOCAL_DIR/local-api.pid"
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
 
@@ -61,5 +64,8 @@ export LOG_GROUP_NAME=/aws/omics/WorkflowLog
 export RUNS_TABLE_NAME=omics-introspect-runs
 export REPORTS_BUCKET_NAME=omics-introspect-reports
 export EVENT_BUS_NAME=omics-introspect
+# Signs the API's pagination cursors; in AWS it comes from Secrets Manager (template.yaml).
+export CURSOR_SECRET=omics-introspect-local-cursor-secret-0001
+export LOCAL_API_ADDR=127.0.0.1:$LOCAL_API_PORT
 ENV
 }

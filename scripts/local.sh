@@ -4,6 +4,34 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/stack-up.sh"
+set -a
+# shellcheck source=/dev/null
+source "$STACK_ENV"
+set +a
+
+log "building local-api and enrich-run"
+cargo build --quiet -p local-api -p enrich-run
+
+# Enrich every finished seeded run (their manifests are in moto's CloudWatch Logs), as the Lambda would.
+log "enriching the seeded finished runs (enrich-run backfill --since 1d)"
+"$TARGET_DIR/debug/enrich-run" backfill --since 1d || log "backfill reported failures (see above)" >&2
+
+if pid=$(live_pid "$LOCAL_API_PID_FILE" local-api) && answers "$LOCAL_API_URL/runs"; then
+  log "local-api already running (pid $pid)"
+else
+  log "starting local-api on $LOCAL_API_URL (log .local/local-api.log)"
+  nohup "$TARGET_DIR/debug/local-api" >"$LOCAL_DIR/local-api.log" 2>&1 </dev/null &
+  echo $! >"$LOCAL_API_PID_FILE"
+  for ((i = 0; ; i++)); do
+    answers "$LOCAL_API_URL/runs" && break
+    if ((i >= 60)); then
+      log "local-api did not answer within 30 s; last lines of .local/local-api.log:" >&2
+      tail -n 20 "$LOCAL_DIR/local-api.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+fi
 echo
 bash "$ROOT/scripts/stack-status.sh" || true
 cat <<TXT
@@ -17,6 +45,18 @@ Endpoints
     POST /_emulator/reset     empty the store, clear faults and stats
     POST /_emulator/faults    inject faults: {"throttleRate":0.1,"errorRate":0.05,"latencyMs":200}
     GET  /_emulator/stats     request counters per operation
+
+The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API_URL
+  curl -s $LOCAL_API_URL/runs?status=completed
+  curl -s $LOCAL_API_URL/runs/1000001
+  curl -s "$LOCAL_API_URL/runs/1000006/tasks?limit=100"        # then ?cursor=<nextCursor>
+  curl -s $LOCAL_API_URL/runs/1000002/tasks?status=FAILED
+  curl -s $LOCAL_API_URL/runs/1000001/report                   # the enriched record (S3 + DynamoDB in moto)
+  curl -s $LOCAL_API_URL/runs/1000004/manifest?limit=5
+  curl -s "$LOCAL_API_URL/runs/1000002/timeline?format=html" > timeline.html
+  curl -s $LOCAL_API_URL/runs/1000001/compare/1000004
+Enriched records: s3://$REPORTS_BUCKET_NAME/runs/<runId>/<uuid>/report.json.gz and DynamoDB table $RUNS_TABLE_NAME
+(pk RUN#<runId>, sk <uuid>) in moto.
 
 Use it from a shell:
   source .local/stack.env

@@ -23,6 +23,7 @@ stop() {
   log "$name: stopped (pid $pid)"
 }
 
+stop local-api "$LOCAL_API_PID_FILE" local-api
 stop emulator "$EMULATOR_PID_FILE" omics-emulator
 stop moto "$MOTO_PID_FILE" moto_server
 rm -f "$STACK_ENV"

@@ -6,10 +6,12 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p "$LOCAL_DIR"
 
-moto_pid=$(live_pid "$MOTO_PID_FILE" moto_server || true)
-emulator_pid=$(live_pid "$EMULATOR_PID_FILE" omics-emulator || true)
+# A pid file counts only when its process serves this port (another checkout's stack may share .local).
+moto_pid=$(live_pid "$MOTO_PID_FILE" "moto_server -H 127.0.0.1 -p $MOTO_PORT" || true)
+emulator_pid=$(live_pid "$EMULATOR_PID_FILE" "omics-emulator --addr 127.0.0.1:$EMULATOR_PORT" || true)
 if [[ -n $moto_pid && -n $emulator_pid ]] && answers "$MOTO_URL/moto-api/" && answers "$EMULATOR_URL/_emulator/health"; then
   write_stack_env
+  "$VENV_DIR/bin/python" "$ROOT/scripts/local-resources.py" >/dev/null
   log "already running: moto pid $moto_pid at $MOTO_URL, emulator pid $emulator_pid at $EMULATOR_URL; nothing started"
   exit 0
 fi
@@ -72,4 +74,6 @@ else
   done
   log "emulator is up (pid $emulator_pid): $(grep -m1 LISTENING "$LOCAL_DIR/emulator.out")"
 fi
+# The table, bucket, event bus and "Run Enriched" queue the enrichment writes to (idempotent).
+"$VENV_DIR/bin/python" "$ROOT/scripts/local-resources.py" >/dev/null
 log "stack up; environment in .local/stack.env"

@@ -277,5 +277,8 @@ async fn reports_timelines_and_comparisons() {
     assert_eq!(c["delta"]["tasks"], -21);
     assert_eq!(c["totalsB"]["computeUsd"], json!(1.54969));
     let other = api.get("/runs/1000001/compare/8999999").await;
-    assert_eq!(other.status, 404);
+    assert_eq!(
+        (other.status, error_code(&other).as_str()),
+        (404, "NotFound")
+    );
 }

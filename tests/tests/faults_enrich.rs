@@ -177,7 +177,11 @@ async fn flaky_healthomics_still_enriches_every_run_identically() {
             .head
             .warnings
             .iter()
-            .filter(|w| ["manifest", "ListRunTasks", "GetRun", "task(s)"].iter().any(|k| w.contains(k)))
+            .filter(|w| {
+                ["manifest", "ListRunTasks", "GetRun", "task(s)"]
+                    .iter()
+                    .any(|k| w.contains(k))
+            })
             .filter(|w| !w.starts_with("cost:") && !w.starts_with("right-sizing:"))
             .collect();
         assert!(gaps.is_empty(), "run {run_id}: {gaps:?}");

@@ -40,8 +40,13 @@ fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-/// Every manifest line of the committed fixtures.
-fn fixture_lines() -> Vec<String> {
+/// Every manifest line of the committed fixtures (read once).
+fn fixture_lines() -> &'static [String] {
+    static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LINES.get_or_init(read_fixture_lines)
+}
+
+fn read_fixture_lines() -> Vec<String> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(root().join("tests/fixtures/runs")).unwrap() {
         let path = entry.unwrap().path().join("manifest.jsonl");
@@ -53,8 +58,13 @@ fn fixture_lines() -> Vec<String> {
     lines
 }
 
-/// The committed EventBridge sample events.
-fn sample_events() -> Vec<Value> {
+/// The committed EventBridge sample events (read once).
+fn sample_events() -> &'static [Value] {
+    static EVENTS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    EVENTS.get_or_init(read_sample_events)
+}
+
+fn read_sample_events() -> Vec<Value> {
     let mut events = Vec::new();
     for entry in std::fs::read_dir(root().join("events")).unwrap() {
         let path = entry.unwrap().path();
@@ -268,7 +278,7 @@ proptest! {
     #[test]
     fn mutated_real_manifest_lines_never_panic(index in any::<prop::sample::Index>(), edits in edits()) {
         let lines = fixture_lines();
-        let line = index.get(&lines);
+        let line = index.get(lines);
         let _ = parse_line(&mutate(line, &edits));
     }
 
@@ -291,7 +301,7 @@ proptest! {
         top_level in any::<bool>(),
     ) {
         let events = sample_events();
-        let mut event = index.get(&events).clone();
+        let mut event = index.get(events).clone();
         let target = if top_level { &mut event } else { &mut event["detail"] };
         if let Value::Object(object) = target {
             for (name, value) in changes {

@@ -929,3 +929,67 @@ fn functions_are_configured_with_what_their_policies_reach() {
         });
     assert!(tls_only, "ReportsBucket denies requests without TLS");
 }
+
+#[test]
+fn sample_events_match_the_routes_they_invoke() {
+    let template = Template::load();
+    let served: BTreeSet<String> = template
+        .functions()
+        .iter()
+        .flat_map(|f| f.events("HttpApi"))
+        .filter_map(|e| {
+            Some(format!(
+                "{} {}",
+                get(e, "Method").and_then(string)?,
+                get(e, "Path").and_then(string)?
+            ))
+        })
+        .collect();
+    let mut samples = 0;
+    for entry in std::fs::read_dir(root().join("events")).expect("events/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let event: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        if let Some(route_key) = event["routeKey"].as_str() {
+            // An API Gateway v2 request: its route exists, and its path and parameters are what the route gives.
+            samples += 1;
+            assert!(
+                served.contains(route_key),
+                "{name}: routeKey {route_key} is no route of the template"
+            );
+            let route = ROUTES
+                .iter()
+                .find(|r| r.route_key() == route_key)
+                .expect("route");
+            let raw_path = event["rawPath"].as_str().expect("rawPath");
+            let params = route
+                .match_path(raw_path)
+                .unwrap_or_else(|| panic!("{name}: rawPath {raw_path} does not match {route_key}"));
+            let given: BTreeMap<String, String> = event["pathParameters"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(
+                given,
+                params.into_iter().collect::<BTreeMap<_, _>>(),
+                "{name}: pathParameters"
+            );
+            assert_eq!(event["version"], "2.0", "{name}: payload format 2.0");
+        } else if event["source"] == OMICS_SOURCE {
+            samples += 1;
+        }
+    }
+    assert!(samples > 0, "no sample events in events/");
+}

@@ -11,7 +11,8 @@
 //! - [`diagnosis`]: failed tasks in failure order, classified, with the next step to try.
 //! - [`timeline`]: an SVG Gantt chart or an HTML page of it.
 //! - [`compare`]: two stored runs side by side.
-//! - [`prices`], [`instances`], [`settings`]: the price table, the instance catalogue, the configuration.
+//! - [`prices`], [`instances`], [`settings`]: the price table, the instance catalogue, the configuration;
+//!   [`lenient`] reads the sections of stored records written by other versions.
 //!
 //! [`Analyzer`] computes the report sections (cost, right-sizing, diagnosis) while tasks stream past, so the
 //! enrichment builder can add them without holding every task twice.
@@ -21,6 +22,7 @@ pub mod cost;
 pub mod diagnosis;
 pub mod handlers;
 pub mod instances;
+pub mod lenient;
 pub mod names;
 pub mod prices;
 pub mod rightsizing;

@@ -26,6 +26,8 @@ use crate::enrich::{EnrichedTask, round_to};
 pub const DEFAULT_HEADROOM: f64 = 0.1;
 /// Tasks listed individually in [`Rightsizing::tasks`], largest saving first.
 pub const TASKS_LISTED: usize = 50;
+/// Groups listed in [`Rightsizing::groups`] (and in the snippets), largest saving first; the totals count all.
+pub const GROUPS_LISTED: usize = 200;
 
 /// What to do with a task or group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,8 +137,11 @@ pub struct Rightsizing {
     pub total_savings_usd: Option<f64>,
     /// Σ of the group savings that are known.
     pub known_savings_usd: f64,
-    /// Groups, largest saving first.
+    /// Groups, largest saving first (at most [`GROUPS_LISTED`]).
     pub groups: Vec<GroupRecommendation>,
+    /// Groups left out of `groups` (their savings are in the totals).
+    #[serde(default)]
+    pub groups_omitted: u64,
     /// Individual tasks with the largest savings (at most [`TASKS_LISTED`]).
     pub tasks: Vec<TaskRecommendation>,
     /// A `process { withName: ... }` block for `nextflow.config` (Nextflow or unknown engine).
@@ -323,6 +328,8 @@ impl SizingAccumulator {
                 exceed.join(", ")
             ));
         }
+        let groups_omitted = out.len().saturating_sub(GROUPS_LISTED) as u64;
+        out.truncate(GROUPS_LISTED);
         let nextflow = matches!(self.engine, Engine::Nextflow | Engine::Unknown);
         let wdl = matches!(self.engine, Engine::Wdl | Engine::Unknown);
         Rightsizing {
@@ -336,6 +343,7 @@ impl SizingAccumulator {
                 .then(|| snippets::wdl_runtime(&out, self.headroom))
                 .flatten(),
             groups: out,
+            groups_omitted,
             tasks: self.tasks,
             warnings,
         }

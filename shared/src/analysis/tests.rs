@@ -376,3 +376,25 @@ fn runs_without_failures_have_no_diagnosis_and_unknown_regions_no_cost() {
         analysis.cost.warnings
     );
 }
+
+#[test]
+fn groups_listed_are_capped_but_totals_count_all() {
+    let mut run = sample_run();
+    // 250 distinct task names on omics.m.large that fit omics.c.large: (0.1296 − 0.1148) × 1 h = 0.0148 each.
+    run.tasks = (0..250)
+        .map(|i| {
+            task(
+                &i.to_string(),
+                &format!("Step{i}"),
+                "omics.m.large",
+                3600.0,
+                (1.0, 2.0),
+            )
+        })
+        .collect();
+    let sizing = analyze(&run, &Settings::default()).rightsizing;
+    assert_eq!(sizing.groups.len(), rightsizing::GROUPS_LISTED);
+    assert_eq!(sizing.groups_omitted, 50);
+    // 250 × 0.0148 = 3.7
+    assert_eq!(sizing.total_savings_usd, Some(3.7));
+}

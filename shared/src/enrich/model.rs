@@ -68,11 +68,14 @@ pub struct ReportHead {
     /// FAILED tasks with their reasons and log tails (at most [`crate::enrich::MAX_FAILED_DETAILS`]).
     pub failed_tasks: Vec<FailedTask>,
     /// What the run cost: compute per task, run storage, total ([`crate::analysis::cost`]).
+    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
     pub cost: Option<RunCost>,
     /// The smallest instances that fit, savings, Nextflow / WDL snippets ([`crate::analysis::rightsizing`]).
+    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
     pub rightsizing: Option<Rightsizing>,
     /// Failed tasks in failure order, classified, with next steps; absent when nothing failed
     /// ([`crate::analysis::diagnosis`]).
+    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
     pub diagnosis: Option<Diagnosis>,
     /// Everything the record is missing or had to guess, one sentence each.
     pub warnings: Vec<String>,

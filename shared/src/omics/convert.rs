@@ -17,11 +17,19 @@ use crate::time::from_smithy;
 /// Converts a smithy JSON document into a `serde_json` value.
 pub(crate) fn document_to_json(document: &Document) -> Value {
     match document {
-        Document::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), document_to_json(v)))
-                .collect(),
-        ),
+        Document::Object(map) => {
+            // The SDK's map is a HashMap (random order) and serde_json keeps insertion order here (a
+            // dependency enables `preserve_order`): sort keys so the same run always serializes to the same
+            // bytes (ETags, byte-identical reports).
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), document_to_json(v)))
+                    .collect(),
+            )
+        }
         Document::Array(items) => Value::Array(items.iter().map(document_to_json).collect()),
         Document::Number(Number::PosInt(n)) => Value::from(*n),
         Document::Number(Number::NegInt(n)) => Value::from(*n),
@@ -198,5 +206,7 @@ mod tests {
             document_to_json(&doc),
             serde_json::json!({"n": 3, "f": 0.5, "l": [true, null], "s": "x"})
         );
+        let text = serde_json::to_string(&document_to_json(&doc)).unwrap();
+        assert_eq!(text, r#"{"f":0.5,"l":[true,null],"n":3,"s":"x"}"#, "keys in a stable order");
     }
 }
