@@ -63,7 +63,19 @@ fixtures:
 	$(CARGO) run --quiet -p omics-introspect-tests --bin synth-run -- $(FIXTURE_1000006) --out tests/fixtures/runs/1000006
 
 # Benchmarks and long fuzzing sessions: not part of `make test` (bounded runs of the same suites are).
-.PHONY: bench fuzz
+.PHONY: backfill invoke-event
+# Enrich every run whose manifest appeared in the window, on the local stack (make stack-up first).
+backfill:
+	@set -a; source .local/stack.env; set +a; $(CARGO) run -q -p enrich-run -- backfill --since $(or $(SINCE),7d)
+# One EventBridge event through the real enrich-run code path, without cargo-lambda: make invoke-event EVENT=events/<file>.json
+invoke-event:
+	@set -a; source .local/stack.env; set +a; $(CARGO) run -q -p enrich-run -- invoke --event $(EVENT)
+
+.PHONY: bench fuzz api-fuzz
+# schemathesis over openapi.yaml against local-api on the running stack (make stack-up); N examples per operation.
+api-fuzz:
+	@bash scripts/api-fuzz.sh $(or $(N),200)
+
 bench:
 	@bash scripts/bench.sh
 

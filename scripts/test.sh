@@ -29,6 +29,9 @@ elif ((py_status != 0)); then
   status=$py_status
 fi
 
+log "schemathesis over openapi.yaml against local-api (bounded: ${API_FUZZ_EXAMPLES:-10} examples per operation)"
+bash scripts/api-fuzz.sh "${API_FUZZ_EXAMPLES:-10}" || status=$?
+
 if ((status == 0)); then
   log "all tests passed"
 else

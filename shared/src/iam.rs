@@ -2,12 +2,13 @@
 //!
 //! # The rule
 //!
-//! 1. Every AWS call lives in a wrapper method of this crate ([`crate::omics::HealthOmics`],
-//!    [`crate::manifest::ManifestPages`], [`crate::store`], ...). Right above that method, one associated
-//!    `pub const` per IAM action the call needs names it, e.g. `pub const GET_RUN: &str = "omics:GetRun";` above
-//!    `HealthOmics::get_run`. An operation may need more than one action (`GetObject` of a given version needs
-//!    `s3:GetObject` and `s3:GetObjectVersion`); an action used by several methods is declared once, above the
-//!    first.
+//! 1. Every AWS call lives in a wrapper of this crate ([`crate::omics::HealthOmics`],
+//!    [`crate::manifest::ManifestPages`], [`crate::store`], ...). Right above the wrapper, one `pub const` per
+//!    IAM action the call needs names it (associated for a method, module-level for a free function), e.g.
+//!    `pub const GET_RUN: &str = "omics:GetRun";` above `HealthOmics::get_run`. An operation may need more than
+//!    one action (`GetObject` of a given version needs `s3:GetObject` and `s3:GetObjectVersion`); an action used
+//!    by several methods of one type is declared once, above the first (`ManifestPages::GET_LOG_EVENTS` also
+//!    covers the log tails of [`crate::enrich::log_tail`]).
 //! 2. [`actions`] lists, for each Lambda function (by binary name, as in `functions/<name>`), the constants of
 //!    every wrapper method that function can reach, and nothing else. Two call sites may need the same action
 //!    (`s3:GetObject` of a record and of the price table): each keeps its constant, and the list may then name
@@ -26,6 +27,12 @@
 //! (writing the function's own logs), X-Ray segments (`Tracing: Active`), and `sqs:SendMessage` on the
 //! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination).
 
+use crate::analysis::prices;
+use crate::enrich::backfill;
+use crate::manifest::ManifestPages;
+use crate::omics::HealthOmics;
+use crate::store::{EventPublisher, ReportStore, SummaryStore};
+
 /// Every Lambda function the stack deploys, by binary name.
 pub const FUNCTIONS: &[&str] = &[
     "list-runs",
@@ -41,57 +48,57 @@ pub const FUNCTIONS: &[&str] = &[
 
 /// Actions called only from command line modes, which run with the operator's credentials, never in Lambda:
 /// `enrich-run backfill` lists the manifest streams of a time window.
-pub const CLI_ONLY: &[&str] = &["logs:DescribeLogStreams"];
+pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS];
 
-const LIST_RUNS: &[&str] = &["omics:ListRuns"];
+const LIST_RUNS: &[&str] = &[HealthOmics::LIST_RUNS];
 
-const GET_RUN: &[&str] = &["omics:GetRun"];
+const GET_RUN: &[&str] = &[HealthOmics::GET_RUN];
 
-const LIST_RUN_TASKS: &[&str] = &["omics:ListRunTasks"];
+const LIST_RUN_TASKS: &[&str] = &[HealthOmics::LIST_RUN_TASKS];
 
-const GET_RUN_TASK: &[&str] = &["omics:GetRunTask"];
+const GET_RUN_TASK: &[&str] = &[HealthOmics::GET_RUN_TASK];
 
 /// The stored record: the item (by uuid, or every item of the id for the latest), then its object.
 const GET_RUN_REPORT: &[&str] = &[
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "s3:GetObject",
-    "s3:GetObjectVersion",
+    SummaryStore::GET_ITEM,
+    SummaryStore::QUERY,
+    ReportStore::GET_OBJECT,
+    ReportStore::GET_OBJECT_VERSION,
 ];
 
 /// The stored record, drawn as a timeline.
 const GET_RUN_TIMELINE: &[&str] = &[
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "s3:GetObject",
-    "s3:GetObjectVersion",
+    SummaryStore::GET_ITEM,
+    SummaryStore::QUERY,
+    ReportStore::GET_OBJECT,
+    ReportStore::GET_OBJECT_VERSION,
 ];
 
 /// Two stored records; at cold start, the price table when `PRICES_URI` names an S3 object.
 const COMPARE_RUNS: &[&str] = &[
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "s3:GetObject",
+    SummaryStore::GET_ITEM,
+    SummaryStore::QUERY,
+    ReportStore::GET_OBJECT,
+    ReportStore::GET_OBJECT_VERSION,
+    prices::GET_OBJECT,
 ];
 
 /// GetRun for the uuid when `?uuid=` is absent, then the manifest stream.
-const GET_RUN_MANIFEST: &[&str] = &["omics:GetRun", "logs:GetLogEvents"];
+const GET_RUN_MANIFEST: &[&str] = &[HealthOmics::GET_RUN, ManifestPages::GET_LOG_EVENTS];
 
 /// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
 /// the writes: object, conditional item, event, published flag; a writer that lost a race deletes its version.
 const ENRICH_RUN: &[&str] = &[
-    "omics:GetRun",
-    "omics:ListRunTasks",
-    "omics:GetRunTask",
-    "logs:GetLogEvents",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "s3:PutObject",
-    "s3:DeleteObjectVersion",
-    "events:PutEvents",
+    HealthOmics::GET_RUN,
+    HealthOmics::LIST_RUN_TASKS,
+    HealthOmics::GET_RUN_TASK,
+    ManifestPages::GET_LOG_EVENTS,
+    SummaryStore::GET_ITEM,
+    SummaryStore::PUT_ITEM,
+    SummaryStore::UPDATE_ITEM,
+    ReportStore::PUT_OBJECT,
+    ReportStore::DELETE_OBJECT_VERSION,
+    EventPublisher::PUT_EVENTS,
 ];
 
 /// The IAM actions `function` (a binary name from [`FUNCTIONS`]) calls; `None` for anything that is not a deployed

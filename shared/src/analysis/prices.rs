@@ -160,6 +160,7 @@ impl PricesUri {
     }
 }
 
+pub const GET_OBJECT: &str = "s3:GetObject"; // IAM action, see crate::iam
 /// Reads the table `uri` names; S3 objects through `s3`.
 pub async fn load_prices(uri: &PricesUri, s3: &aws_sdk_s3::Client) -> Result<PriceTable> {
     let text = match uri {

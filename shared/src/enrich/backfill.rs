@@ -58,6 +58,7 @@ pub fn parse_window(text: &str) -> Result<Duration> {
         .ok_or_else(invalid)
 }
 
+pub const DESCRIBE_LOG_STREAMS: &str = "logs:DescribeLogStreams"; // IAM action, see crate::iam
 /// Every manifest stream of `log_group` created at or after `since`, in stream name order.
 ///
 /// `DescribeLogStreams` cannot order by time when filtering by prefix, so every manifest stream is listed and

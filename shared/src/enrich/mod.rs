@@ -20,6 +20,8 @@
 
 pub mod backfill;
 mod builder;
+#[cfg(test)]
+mod builder_tests;
 mod collect;
 mod enricher;
 #[cfg(test)]

@@ -155,6 +155,7 @@ impl ManifestPages {
         self.last_sent.as_deref()
     }
 
+    pub const GET_LOG_EVENTS: &str = "logs:GetLogEvents"; // IAM action, see crate::iam
     /// The next page of records; `Ok(None)` once the stream is exhausted. A missing stream is
     /// [`Error::ManifestNotFound`].
     pub async fn next_page(&mut self) -> Result<Option<ManifestPage>> {

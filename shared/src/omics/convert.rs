@@ -207,6 +207,9 @@ mod tests {
             serde_json::json!({"n": 3, "f": 0.5, "l": [true, null], "s": "x"})
         );
         let text = serde_json::to_string(&document_to_json(&doc)).unwrap();
-        assert_eq!(text, r#"{"f":0.5,"l":[true,null],"n":3,"s":"x"}"#, "keys in a stable order");
+        assert_eq!(
+            text, r#"{"f":0.5,"l":[true,null],"n":3,"s":"x"}"#,
+            "keys in a stable order"
+        );
     }
 }

@@ -26,6 +26,7 @@ impl HealthOmics {
         Self { client }
     }
 
+    pub const GET_RUN: &str = "omics:GetRun"; // IAM action, see crate::iam
     /// `GetRun`: every member of the run.
     pub async fn get_run(&self, run_id: &RunId) -> Result<Run> {
         self.client
@@ -37,6 +38,7 @@ impl HealthOmics {
             .map_err(|e| Error::from_sdk(SERVICE, e).not_found_as("run", run_id.as_str()))
     }
 
+    pub const LIST_RUNS: &str = "omics:ListRuns"; // IAM action, see crate::iam
     /// `ListRuns`: one page, filtered.
     pub async fn list_runs(
         &self,
@@ -65,6 +67,7 @@ impl HealthOmics {
         })
     }
 
+    pub const LIST_RUN_TASKS: &str = "omics:ListRunTasks"; // IAM action, see crate::iam
     /// `ListRunTasks`: one page, optionally filtered by status.
     pub async fn list_run_tasks(
         &self,
@@ -93,6 +96,7 @@ impl HealthOmics {
         })
     }
 
+    pub const GET_RUN_TASK: &str = "omics:GetRunTask"; // IAM action, see crate::iam
     /// `GetRunTask`: every member of one task.
     pub async fn get_run_task(&self, run_id: &RunId, task_id: &TaskId) -> Result<Task> {
         self.client

@@ -43,6 +43,7 @@ impl EventPublisher {
         }
     }
 
+    pub const PUT_EVENTS: &str = "events:PutEvents"; // IAM action, see crate::iam
     /// Sends `Run Enriched` for `record`; an entry EventBridge refuses is an error.
     pub async fn publish(&self, record: &SummaryRecord) -> Result<()> {
         let entry = PutEventsRequestEntry::builder()

@@ -39,6 +39,7 @@ impl ReportStore {
         &self.bucket
     }
 
+    pub const PUT_OBJECT: &str = "s3:PutObject"; // IAM action, see crate::iam
     /// Writes a record. The object is `application/json` with `Content-Encoding: gzip` (a browser or `curl
     /// --compressed` on a presigned URL reads JSON) and carries its SHA-256 as metadata.
     pub async fn put(
@@ -71,6 +72,8 @@ impl ReportStore {
         })
     }
 
+    pub const GET_OBJECT: &str = "s3:GetObject"; // IAM action, see crate::iam
+    pub const GET_OBJECT_VERSION: &str = "s3:GetObjectVersion"; // IAM action, see crate::iam
     /// The gzip bytes of a stored record (the exact version when `location` names one).
     pub async fn get(&self, location: &ReportLocation) -> Result<Vec<u8>> {
         let out = self
@@ -90,6 +93,7 @@ impl ReportStore {
         Ok(body.into_bytes().to_vec())
     }
 
+    pub const DELETE_OBJECT_VERSION: &str = "s3:DeleteObjectVersion"; // IAM action, see crate::iam
     /// Removes one version of a record: what a writer that lost a race wrote, so the current object stays the
     /// one the item describes.
     pub async fn delete_version(&self, key: &str, version_id: &str) -> Result<()> {

@@ -79,6 +79,7 @@ impl SummaryStore {
         }
     }
 
+    pub const GET_ITEM: &str = "dynamodb:GetItem"; // IAM action, see crate::iam
     /// The item of run `run_id` / `uuid` (strongly consistent).
     pub async fn get(&self, run_id: &RunId, uuid: &str) -> Result<Option<SummaryRecord>> {
         let out = self
@@ -94,6 +95,7 @@ impl SummaryStore {
         out.item.as_ref().map(SummaryRecord::from_item).transpose()
     }
 
+    pub const QUERY: &str = "dynamodb:Query"; // IAM action, see crate::iam
     /// Every item of run `run_id` (one per uuid the id has had).
     pub async fn list(&self, run_id: &RunId) -> Result<Vec<SummaryRecord>> {
         let mut records = Vec::new();
@@ -136,6 +138,7 @@ impl SummaryStore {
         }))
     }
 
+    pub const PUT_ITEM: &str = "dynamodb:PutItem"; // IAM action, see crate::iam
     /// Writes `record` unless a record at least as good is stored (see [`decide`]).
     pub async fn put_if_better(&self, record: &SummaryRecord) -> Result<PutOutcome> {
         let m = &record.summary;
@@ -163,6 +166,7 @@ impl SummaryStore {
         }
     }
 
+    pub const UPDATE_ITEM: &str = "dynamodb:UpdateItem"; // IAM action, see crate::iam
     /// Marks the `Run Enriched` event of the item holding report `sha256` as published. A newer record written
     /// meanwhile keeps its own flag.
     pub async fn mark_published(&self, run_id: &RunId, uuid: &str, sha256: &str) -> Result<()> {
