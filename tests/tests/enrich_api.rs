@@ -54,7 +54,8 @@ async fn report_route_serves_stored_records_without_healthomics() {
     );
     let api = LocalApi::start(state).await;
 
-    let run_id = "8400001";
+    // A fresh id: on a long-lived stack, records of earlier test runs must not compete for "latest".
+    let run_id = &enrich_support::fresh_run_id();
     let old_uuid = enrich_support::fresh_uuid();
     let new_uuid = enrich_support::fresh_uuid();
     let old = generate(&spec(run_id, &old_uuid, 20));

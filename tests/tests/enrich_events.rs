@@ -562,8 +562,10 @@ async fn runs_healthomics_forgot_are_built_from_the_manifest() {
 async fn reused_run_ids_keep_records_apart() {
     let emu = emulator(false).await;
     let setup = setup(emu.url(), Duration::from_secs(2)).await;
+    // A fresh id: on a long-lived stack, records of earlier test runs must not compete for "latest".
+    let run_id = enrich_support::fresh_run_id();
     let spec = |uuid: &str, seed: u64| SyntheticSpec {
-        run_id: "8100005".into(),
+        run_id: run_id.clone(),
         uuid: Some(uuid.to_owned()),
         tasks: 12,
         seed,
@@ -577,7 +579,7 @@ async fn reused_run_ids_keep_records_apart() {
     seed_run(emu.url(), &to_seed_body(&old)).await.unwrap();
     let answer = setup
         .enricher
-        .handle_event(run_event("8100005", Some(&old_uuid), "COMPLETED"))
+        .handle_event(run_event(&run_id, Some(&old_uuid), "COMPLETED"))
         .await
         .unwrap();
     assert_eq!(answer["outcome"], "written");
@@ -585,25 +587,25 @@ async fn reused_run_ids_keep_records_apart() {
     seed_run(emu.url(), &to_seed_body(&new)).await.unwrap();
     let answer = setup
         .enricher
-        .handle_event(run_event("8100005", Some(&new_uuid), "COMPLETED"))
+        .handle_event(run_event(&run_id, Some(&new_uuid), "COMPLETED"))
         .await
         .unwrap();
     assert_eq!(answer["outcome"], "written");
     // A late duplicate of the old run's event reads the old manifest by exact stream, not GetRun's run.
     let answer = setup
         .enricher
-        .handle_event(run_event("8100005", Some(&old_uuid), "COMPLETED"))
+        .handle_event(run_event(&run_id, Some(&old_uuid), "COMPLETED"))
         .await
         .unwrap();
     assert_eq!(answer["outcome"], "unchanged", "{answer}");
 
-    let old_item = item(&setup, "8100005", &old_uuid).await.unwrap();
-    let new_item = item(&setup, "8100005", &new_uuid).await.unwrap();
+    let old_item = item(&setup, &run_id, &old_uuid).await.unwrap();
+    let new_item = item(&setup, &run_id, &new_uuid).await.unwrap();
     assert_ne!(s(&old_item, "reportKey"), s(&new_item, "reportKey"));
     let latest = setup
         .enricher
         .summaries()
-        .latest(&RunId::parse("8100005").unwrap())
+        .latest(&RunId::parse(&run_id).unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -4,7 +4,7 @@
 //! The output is deterministic: the same head and tasks give the same bytes (fixed member order, no timestamp or
 //! file name in the gzip header), which is what makes a repeated enrichment byte-identical.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::model::{EnrichedTask, ReportHead};
 use crate::error::{Error, Result};
+
+/// Bytes of JSON collected before they go to the compressor.
+const WRITE_BUFFER: usize = 64 * 1024;
 
 /// A finished gzip JSON record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,11 +58,15 @@ pub fn write_report(
     };
 
     let encoder = GzEncoder::new(Vec::new(), Compression::default());
-    let mut out = Counting {
-        inner: encoder,
-        bytes: 0,
-    };
-    let write = |out: &mut Counting<GzEncoder<Vec<u8>>>| -> io::Result<()> {
+    // serde_json writes token by token: buffer them so the compressor sees large chunks.
+    let mut out = BufWriter::with_capacity(
+        WRITE_BUFFER,
+        Counting {
+            inner: encoder,
+            bytes: 0,
+        },
+    );
+    let write = |out: &mut BufWriter<Counting<GzEncoder<Vec<u8>>>>| -> io::Result<()> {
         out.write_all(open_head)?;
         out.write_all(b",\"tasks\":[")?;
         for (i, task) in tasks.into_iter().enumerate() {
@@ -71,6 +78,7 @@ pub fn write_report(
         out.write_all(b"]}")
     };
     write(&mut out).map_err(|e| internal(&e))?;
+    let out = out.into_inner().map_err(|e| internal(e.error()))?;
     let json_bytes = out.bytes;
     let gzip = out.inner.finish().map_err(|e| internal(&e))?;
     let sha256 = sha256_hex(&gzip);

@@ -137,6 +137,16 @@ pub fn fresh_uuid() -> String {
     omics_introspect_tests::synthetic::uuid_v4(&mut rng)
 }
 
+/// A run id nobody used before on this stack: `8` and 11 digits from the clock and the process id.
+pub fn fresh_run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let mixed = (nanos as u64 / 1000) ^ (u64::from(std::process::id()) << 20);
+    format!("8{:011}", mixed % 100_000_000_000)
+}
+
 /// The DynamoDB item of run `run_id` / `uuid`, read with the raw SDK.
 pub async fn item(
     setup: &Setup,
