@@ -17,6 +17,8 @@ help:
 	@echo "make lint | fmt   cargo fmt --check + clippy -D warnings + cfn-lint + sam validate --lint | cargo fmt"
 	@echo "make build        cargo lambda build --release --arm64 of every function; prints bootstrap sizes"
 	@echo "make sam-build    sam build (.aws-sam/build) | make deploy: sam build + sam deploy --guided"
+	@echo "make invoke FUNCTION=<fn> EVENT=events/<file>.json   one event through cargo lambda watch/invoke"
+	@echo "make backfill SINCE=7d   enrich every run whose manifest appeared in the window (local stack)"
 	@echo "make stack-up | stack-down | stack-status | venv | fixtures"
 	@echo "make bench        enrichment 1k/10k/100k tasks vs omics-run-analyzer, API load; updates docs/benchmarks.md"
 	@echo "make fuzz         long property-test session of the parsers, then schemathesis (FUZZ_CASES, FUZZ_EXAMPLES)"
@@ -63,10 +65,14 @@ fixtures:
 	$(CARGO) run --quiet -p omics-introspect-tests --bin synth-run -- $(FIXTURE_1000006) --out tests/fixtures/runs/1000006
 
 # Benchmarks and long fuzzing sessions: not part of `make test` (bounded runs of the same suites are).
-.PHONY: backfill invoke-event
+.PHONY: backfill invoke invoke-event
 # Enrich every run whose manifest appeared in the window, on the local stack (make stack-up first).
 backfill:
 	@set -a; source .local/stack.env; set +a; $(CARGO) run -q -p enrich-run -- backfill --since $(or $(SINCE),7d)
+# One event through the real function binary under `cargo lambda watch` + `cargo lambda invoke` (no Docker), on the
+# local stack: make invoke FUNCTION=enrich-run EVENT=events/run-status-completed.json
+invoke:
+	@bash scripts/invoke.sh "$(FUNCTION)" "$(EVENT)"
 # One EventBridge event through the real enrich-run code path, without cargo-lambda: make invoke-event EVENT=events/<file>.json
 invoke-event:
 	@set -a; source .local/stack.env; set +a; $(CARGO) run -q -p enrich-run -- invoke --event $(EVENT)
