@@ -194,6 +194,10 @@ mod tests {
         // A malformed id still matches: the handler answers 400 naming the parameter.
         assert_eq!(found("GET", "/runs/abc").unwrap().1["runId"], "abc");
         assert_eq!(found("GET", "/runs/%31%32").unwrap().1["runId"], "12");
+        // Split before decoding: an encoded slash stays inside its segment (found by the property tests).
+        assert_eq!(found("GET", "/runs/%2f").unwrap().1["runId"], "/");
+        let (function, params) = found("GET", "/runs/1%2Ftasks").unwrap();
+        assert_eq!((function, params["runId"].as_str()), ("get-run", "1/tasks"));
     }
 
     #[test]
