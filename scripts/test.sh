@@ -21,8 +21,9 @@ log "cargo test --workspace --no-fail-fast"
 cargo test --workspace --no-fail-fast || status=$?
 
 # The bounded fuzzing session: the property tests of the parsers (manifest lines, EventBridge events, queries,
-# cursors) again with many more cases than the 256 of the run above, about a minute per parser family.
-fuzz_cases=${CI_FUZZ_CASES:-10000}
+# cursors) again with many more cases than the 256 of the run above: about a minute per parser family (manifest
+# lines, events and timestamps, queries/paths/cursors) on 2 cores.
+fuzz_cases=${CI_FUZZ_CASES:-25000}
 log "property-test fuzzing of the parsers: $fuzz_cases cases per property"
 PROPTEST_CASES=$fuzz_cases cargo test -q -p omics-introspect-tests --test proptest_parsers || status=$?
 
