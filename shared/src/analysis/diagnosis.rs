@@ -178,6 +178,9 @@ pub struct DiagnosedTask {
     pub exit_code: Option<i64>,
     /// The class.
     pub class: FailureClass,
+    /// The log-tail line that shows the class (e.g. `java.lang.OutOfMemoryError: Java heap space`), so that
+    /// nobody has to read the whole tail to see why.
+    pub evidence: Option<String>,
     /// What to try next.
     pub next_step: String,
     /// Instance it ran on.
@@ -322,6 +325,7 @@ fn diagnose(
         .is_some_and(|(max, reserved)| reserved > 0.0 && max >= 0.95 * reserved);
     let class = classify(&texts, at_limit);
     let code = texts.iter().find_map(|t| exit_code(t));
+    let evidence = evidence(&tail, class);
     DiagnosedTask {
         task_id: task.task_id.clone(),
         name: task.name.clone(),
@@ -331,6 +335,7 @@ fn diagnose(
         failure_reason,
         status_message,
         exit_code: code,
+        evidence,
         class,
         instance_type: task.instance_type.clone(),
         memory_max_gib: memory_max,
@@ -338,6 +343,19 @@ fn diagnose(
         log_stream: detail.map(|d| d.log_stream.clone()),
         log_tail: tail,
     }
+}
+
+/// The last of the final 20 log-tail lines that shows `class` on its own (trimmed, at most 300 characters).
+fn evidence(tail: &[String], class: FailureClass) -> Option<String> {
+    if class == FailureClass::Unknown {
+        return None;
+    }
+    tail.iter()
+        .rev()
+        .take(20)
+        .map(|line| line.trim())
+        .find(|line| classify(&[line], false) == class)
+        .map(|line| line.chars().take(300).collect())
 }
 
 fn next_step(class: FailureClass, task: &EnrichedTask, code: Option<i64>, run: &RunInfo) -> String {
@@ -413,6 +431,26 @@ mod tests {
             FailureClass::StorageFull
         );
         assert_eq!(classify(&["exit code 1"], true), FailureClass::OutOfMemory);
+    }
+
+    #[test]
+    fn evidence_is_the_telling_tail_line() {
+        let tail: Vec<String> = [
+            "INFO\tAbstractAlignmentMerger\tRead 57,000,000 records.",
+            "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space",
+            "\tat htsjdk.samtools.util.SortingCollection.add(SortingCollection.java:182)",
+            "Killed",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            evidence(&tail, FailureClass::OutOfMemory).as_deref(),
+            Some("Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space")
+        );
+        // A class the tail does not show, and an unknown class, have no evidence line.
+        assert_eq!(evidence(&tail, FailureClass::StorageFull), None);
+        assert_eq!(evidence(&tail, FailureClass::Unknown), None);
+        assert_eq!(evidence(&[], FailureClass::OutOfMemory), None);
     }
 
     #[test]

@@ -37,11 +37,25 @@ pub trait ManifestSink: Send + Sync {
         uuid: &'a str,
         lines: &'a [String],
     ) -> SinkFuture<'a>;
+
+    /// Replaces the log stream of task `task_id` of run `run_id` (`run/<id>/task/<taskId>`) with `lines`, one
+    /// log event per line, in order.
+    fn write_task_log<'a>(
+        &'a self,
+        run_id: &'a str,
+        task_id: &'a str,
+        lines: &'a [String],
+    ) -> SinkFuture<'a>;
 }
 
 /// The log stream name HealthOmics uses for a run's manifest.
 pub fn manifest_stream_name(run_id: &str, uuid: &str) -> String {
     format!("manifest/run/{run_id}/{uuid}")
+}
+
+/// The log stream name HealthOmics uses for a task's output.
+pub fn task_log_stream_name(run_id: &str, task_id: &str) -> String {
+    format!("run/{run_id}/task/{task_id}")
 }
 
 /// Splits `lines` into consecutive ranges that each fit one PutLogEvents call. A single line over the byte
@@ -92,10 +106,16 @@ impl CloudWatchManifestSink {
             .await
     }
 
-    async fn write(&self, run_id: &str, uuid: &str, lines: &[String]) -> Result<(), String> {
+    /// Replaces `stream` with `lines`. A manifest's events share one timestamp, as HealthOmics writes them at
+    /// once; a task log's lines get increasing timestamps ending now, so that their order survives any reader.
+    async fn write(
+        &self,
+        stream: String,
+        lines: &[String],
+        increasing: bool,
+    ) -> Result<(), String> {
         let client = self.client().await;
         let group = self.log_group.as_str();
-        let stream = manifest_stream_name(run_id, uuid);
         let context = |what: &str, err: &dyn std::fmt::Display| {
             format!("CloudWatch Logs {what} failed: {err}")
         };
@@ -137,13 +157,21 @@ impl CloudWatchManifestSink {
                 .map_err(|err| context("CreateLogStream", &DisplayErrorContext(err)))?;
         }
 
-        let timestamp = chrono::Utc::now().timestamp_millis();
+        let now = chrono::Utc::now().timestamp_millis();
+        let first = if increasing {
+            now - lines.len() as i64
+        } else {
+            now
+        };
         for range in batch_ranges(lines) {
+            let offset = range.start as i64;
             let events = lines[range]
                 .iter()
-                .map(|line| {
+                .enumerate()
+                .map(|(i, line)| {
+                    let step = if increasing { offset + i as i64 } else { 0 };
                     InputLogEvent::builder()
-                        .timestamp(timestamp)
+                        .timestamp(first + step)
                         .message(line)
                         .build()
                 })
@@ -169,7 +197,16 @@ impl ManifestSink for CloudWatchManifestSink {
         uuid: &'a str,
         lines: &'a [String],
     ) -> SinkFuture<'a> {
-        Box::pin(self.write(run_id, uuid, lines))
+        Box::pin(self.write(manifest_stream_name(run_id, uuid), lines, false))
+    }
+
+    fn write_task_log<'a>(
+        &'a self,
+        run_id: &'a str,
+        task_id: &'a str,
+        lines: &'a [String],
+    ) -> SinkFuture<'a> {
+        Box::pin(self.write(task_log_stream_name(run_id, task_id), lines, true))
     }
 }
 
@@ -196,7 +233,21 @@ impl ManifestSink for MemoryManifestSink {
         uuid: &'a str,
         lines: &'a [String],
     ) -> SinkFuture<'a> {
-        let stream = manifest_stream_name(run_id, uuid);
+        self.record(manifest_stream_name(run_id, uuid), lines)
+    }
+
+    fn write_task_log<'a>(
+        &'a self,
+        run_id: &'a str,
+        task_id: &'a str,
+        lines: &'a [String],
+    ) -> SinkFuture<'a> {
+        self.record(task_log_stream_name(run_id, task_id), lines)
+    }
+}
+
+impl MemoryManifestSink {
+    fn record(&self, stream: String, lines: &[String]) -> SinkFuture<'static> {
         self.written
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -7,7 +7,7 @@
 //!
 //! | route | purpose |
 //! |---|---|
-//! | `POST /_emulator/runs` | seed one run: `{"run": {...}, "tasks": [...], "manifest": ["line", ...]}` |
+//! | `POST /_emulator/runs` | seed one run: `{"run": {...}, "tasks": [...], "manifest": ["line", ...], "taskLogs": {"<taskId>": ["line", ...]}}` |
 //! | `POST /_emulator/reset` | empty the store, clear faults and stats |
 //! | `GET`/`POST /_emulator/faults` | read / set `{"throttleRate","errorRate","latencyMs","seed"}` |
 //! | `GET /_emulator/stats`, `POST /_emulator/stats/reset` | request counters per operation |
@@ -111,6 +111,18 @@ impl Emulator {
                 .map_err(|message| {
                     ApiError::bad_gateway(format!(
                         "writing the manifest of run {} failed: {message}",
+                        run.id()
+                    ))
+                })?;
+        }
+        for (task_id, lines) in &prepared.task_logs {
+            self.inner
+                .sink
+                .write_task_log(run.id(), task_id, lines)
+                .await
+                .map_err(|message| {
+                    ApiError::bad_gateway(format!(
+                        "writing the log of task {task_id} of run {} failed: {message}",
                         run.id()
                     ))
                 })?;

@@ -400,6 +400,8 @@ async fn seeding_checks_input_and_writes_manifests() {
         r#"{"run": {"id": "1"}, "extra": 1}"#,
         r#"{"run": {"id": "1"}, "tasks": [{"taskId": 5}]}"#,
         r#"{"run": {"id": "1"}, "manifest": ["{}"]}"#,
+        r#"{"run": {"id": "1"}, "taskLogs": {"7x": ["line"]}}"#,
+        r#"{"run": {"id": "1"}, "taskLogs": ["line"]}"#,
     ] {
         assert_error(
             &send(&router, "POST", "/_emulator/runs", Some(bad)).await,
@@ -428,6 +430,27 @@ async fn seeding_checks_input_and_writes_manifests() {
             ]
         )]
     );
+    // Task logs go to run/<id>/task/<taskId>, blank lines dropped.
+    seed(
+        &router,
+        json!({
+            "run": run_body("6", "2024-01-01T00:00:00Z", "FAILED"),
+            "tasks": tasks(1),
+            "taskLogs": {"7": ["started", "", "java.lang.OutOfMemoryError"], "8": [""]},
+        }),
+    )
+    .await;
+    assert_eq!(
+        sink.written().last().cloned(),
+        Some((
+            "run/6/task/7".to_owned(),
+            vec![
+                "started".to_owned(),
+                "java.lang.OutOfMemoryError".to_owned()
+            ]
+        ))
+    );
+    assert_eq!(sink.written().len(), 2, "no stream for a log without lines");
     // Reseeding replaces the run.
     let mut replaced = run_body("5", "2024-01-01T00:00:00Z", "FAILED");
     replaced["uuid"] = json!("uuid-5b");

@@ -1,5 +1,6 @@
 //! Seeding runs: the `POST /_emulator/runs` body and the fixtures directory layout.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -21,6 +22,9 @@ pub struct SeedRequest {
     /// Raw manifest lines (one JSON object each), written verbatim as log events; empty lines are skipped.
     #[serde(default)]
     pub manifest: Option<Vec<String>>,
+    /// Task output logs by task id, written to `run/<id>/task/<taskId>` (what a failed task's log tail reads).
+    #[serde(default, rename = "taskLogs")]
+    pub task_logs: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// A checked seed, ready to store.
@@ -30,6 +34,8 @@ pub struct PreparedSeed {
     pub run: StoredRun,
     /// Non-empty manifest lines; empty when there is no manifest to write.
     pub manifest: Vec<String>,
+    /// Task logs to write: task id and non-empty lines.
+    pub task_logs: Vec<(String, Vec<String>)>,
 }
 
 /// The answer of `POST /_emulator/runs`.
@@ -68,8 +74,48 @@ impl SeedRequest {
                 "run.uuid is required with a manifest: the manifest stream is manifest/run/<id>/<uuid>",
             ));
         }
-        Ok(PreparedSeed { run, manifest })
+        let mut task_logs = Vec::new();
+        for (task_id, lines) in self.task_logs.unwrap_or_default() {
+            if task_id.is_empty() || !task_id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::validation(format!(
+                    "taskLogs: task id {task_id:?} is not 1 or more decimal digits"
+                )));
+            }
+            let lines: Vec<String> = lines.into_iter().filter(|l| is_content_line(l)).collect();
+            if !lines.is_empty() {
+                task_logs.push((task_id, lines));
+            }
+        }
+        Ok(PreparedSeed {
+            run,
+            manifest,
+            task_logs,
+        })
     }
+}
+
+/// `task-logs/<taskId>.log` files of a fixture run, when the directory exists.
+fn read_task_logs(dir: &Path) -> anyhow::Result<Option<BTreeMap<String, Vec<String>>>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut logs = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        let (Some(task_id), Some("log")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        logs.insert(
+            task_id.to_owned(),
+            text.lines().map(str::to_owned).collect(),
+        );
+    }
+    Ok(Some(logs))
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {
@@ -136,6 +182,7 @@ pub fn load_fixtures(dir: &Path) -> anyhow::Result<Vec<SeedRequest>> {
             run,
             tasks,
             manifest,
+            task_logs: read_task_logs(&run_dir.join("task-logs"))?,
         });
     }
     Ok(seeds)
@@ -151,6 +198,7 @@ mod tests {
         let seed = SeedRequest {
             run: json!({"id": "1", "uuid": "u"}),
             tasks: None,
+            task_logs: None,
             manifest: Some(vec![
                 "{\"a\":1}".into(),
                 "".into(),
@@ -164,6 +212,7 @@ mod tests {
             run: json!({"id": "1"}),
             tasks: None,
             manifest: Some(vec!["{}".into()]),
+            task_logs: None,
         };
         assert_eq!(no_uuid.prepare().unwrap_err().kind, "ValidationException");
     }
