@@ -322,6 +322,13 @@ impl Enricher {
             PutOutcome::Written => {}
             PutOutcome::ConditionFailed => return self.lost_race(run_id, uuid, record).await,
         }
+        // Read our write back (consistent read) before announcing it: a better record written in between, or a
+        // store whose conditional writes are not atomic under concurrency (moto), must not end with two
+        // "written" invocations, two announcements and an orphaned object version.
+        let stored = self.summaries.get(run_id, uuid).await?;
+        if stored.as_ref().map(|r| &r.report) != Some(&record.report) {
+            return self.lost_race(run_id, uuid, record).await;
+        }
         tracing::info!(
             run_id = %run_id, uuid = %uuid, status = %record.summary.status,
             tasks = record.summary.task_count, bytes = record.report.bytes,
