@@ -40,15 +40,7 @@ cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" --igno
 watch_pid=$!
 trap 'kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true' EXIT
 
-for ((i = 0; ; i++)); do
-  answers "http://127.0.0.1:$watch_port/" && break
-  if ! kill -0 "$watch_pid" 2>/dev/null || ((i >= 240)); then
-    log "cargo lambda watch did not start; last lines of its log:" >&2
-    tail -n 20 "$watch_log" >&2 || true
-    exit 1
-  fi
-  sleep 0.5
-done
+wait_until_answers "http://127.0.0.1:$watch_port/" "$watch_pid" 120 "$watch_log" "cargo lambda watch" || exit 1
 
 # The first invocation compiles the function (debug profile, the shared target dir).
 log "cargo lambda invoke $function_name --data-file $event"

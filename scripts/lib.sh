@@ -39,6 +39,22 @@ answers() {
   [[ -n $code && $code != 000 ]]
 }
 
+# Waits until URL ($1) answers HTTP. Gives up when process $2 exits (empty: not watched) or after $3 seconds,
+# showing the last lines of log file $4; $5 names what is awaited.
+wait_until_answers() {
+  local url=$1 pid=$2 seconds=$3 logfile=$4 what=$5 i
+  for ((i = 0; i < seconds * 2; i++)); do
+    answers "$url" && return 0
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      break
+    fi
+    sleep 0.5
+  done
+  log "$what did not answer at $url within $seconds s; last lines of ${logfile#"$ROOT"/}:" >&2
+  tail -n 20 "$logfile" >&2 || true
+  return 1
+}
+
 # Writes the sourceable environment of the local stack.
 write_stack_env() {
   mkdir -p "$LOCAL_DIR"

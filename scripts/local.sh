@@ -22,15 +22,7 @@ else
   log "starting local-api on $LOCAL_API_URL (log .local/local-api.log)"
   nohup "$TARGET_DIR/debug/local-api" >"$LOCAL_DIR/local-api.log" 2>&1 </dev/null &
   echo $! >"$LOCAL_API_PID_FILE"
-  for ((i = 0; ; i++)); do
-    answers "$LOCAL_API_URL/runs" && break
-    if ((i >= 60)); then
-      log "local-api did not answer within 30 s; last lines of .local/local-api.log:" >&2
-      tail -n 20 "$LOCAL_DIR/local-api.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.5
-  done
+  wait_until_answers "$LOCAL_API_URL/runs" "$(<"$LOCAL_API_PID_FILE")" 30 "$LOCAL_DIR/local-api.log" local-api || exit 1
 fi
 echo
 bash "$ROOT/scripts/stack-status.sh" || true

@@ -41,15 +41,7 @@ else
   nohup "$VENV_DIR/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$LOCAL_DIR/moto.log" 2>&1 </dev/null &
   moto_pid=$!
   echo "$moto_pid" >"$MOTO_PID_FILE"
-  for ((i = 0; ; i++)); do
-    answers "$MOTO_URL/moto-api/" && break
-    if ! kill -0 "$moto_pid" 2>/dev/null || ((i >= 60)); then
-      log "moto did not come up within 30 s; last lines of .local/moto.log:" >&2
-      tail -n 20 "$LOCAL_DIR/moto.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.5
-  done
+  wait_until_answers "$MOTO_URL/moto-api/" "$moto_pid" 30 "$LOCAL_DIR/moto.log" moto || exit 1
   log "moto is up (pid $moto_pid)"
 fi
 
