@@ -20,11 +20,7 @@ async fn main() -> Result<(), Error> {
     omics_introspect::logging::init();
     let state = ApiState::from_env(CursorNeed::NotNeeded)
         .await
-        .and_then(|state| {
-            state.config.runs_table()?;
-            state.config.reports_bucket()?;
-            Ok(state)
-        })
+        .and_then(ApiState::require_stored_records)
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
     let settings = Settings::from_env(&state.clients.s3)
         .await

@@ -58,6 +58,14 @@ impl ApiState {
         Ok(Self::from_sdk_config(&sdk, config, cursor_key))
     }
 
+    /// Checks that `RUNS_TABLE_NAME` and `REPORTS_BUCKET_NAME` are set: functions that read stored records
+    /// refuse to start without them, naming the variable.
+    pub fn require_stored_records(self) -> Result<Self> {
+        self.config.runs_table()?;
+        self.config.reports_bucket()?;
+        Ok(self)
+    }
+
     /// The cursor key; an internal error if this state was built without one (a wiring bug, not a client error).
     pub fn cursor_key(&self) -> Result<&CursorKey> {
         self.cursor_key
