@@ -12,20 +12,20 @@
 
 use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use lambda_http::http::{Response, StatusCode};
-use lambda_http::{Body, Request, RequestExt};
+use lambda_http::{Body, Request};
 
 use super::Settings;
 use super::compare::compare;
 use super::timeline::{Mode, caption, layout, render_html, render_svg};
 use crate::api::caching::{etag, if_none_match_matches};
+use crate::api::handlers::{run_id_path_param, uuid_query_param};
 use crate::api::query::QueryParams;
+use crate::api::report_routes::stored_record;
 use crate::api::response::set_header;
 use crate::api::{ApiState, RequestScope};
 use crate::enrich::{EnrichedRun, gunzip};
 use crate::error::{Error, Result};
-use crate::events::is_well_formed_uuid;
 use crate::ids::RunId;
-use crate::store::{ReportStore, SummaryStore};
 
 /// Function name of the timeline route.
 pub const TIMELINE_FUNCTION: &str = "get-run-timeline";
@@ -84,30 +84,6 @@ fn cached_response(request: &Request, content_type: &str, body: String) -> Respo
     response
 }
 
-fn path_id(request: &Request, name: &str) -> Result<RunId> {
-    let text = request
-        .path_parameters_ref()
-        .and_then(|params| params.first(name))
-        .ok_or_else(|| Error::invalid(name, "missing path parameter"))?;
-    RunId::parse(text).map_err(|e| Error::invalid_id(name, e))
-}
-
-fn uuid(query: &QueryParams, name: &str) -> Result<Option<String>> {
-    query
-        .get(name)
-        .map(|uuid| {
-            if is_well_formed_uuid(uuid) {
-                Ok(uuid.to_owned())
-            } else {
-                Err(Error::invalid(
-                    name,
-                    "must be 1 to 64 letters, digits or dashes",
-                ))
-            }
-        })
-        .transpose()
-}
-
 /// The stored record of `run_id` (`uuid`, else the latest).
 pub async fn load_record(
     state: &ApiState,
@@ -115,22 +91,7 @@ pub async fn load_record(
     run_id: &RunId,
     uuid: Option<&str>,
 ) -> Result<EnrichedRun> {
-    let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
-    let reports = ReportStore::new(state.clients.s3.clone(), state.config.reports_bucket()?);
-    let not_found = |id: String| Error::NotFound {
-        resource: "report",
-        id,
-    };
-    let record = match uuid {
-        Some(uuid) => scope
-            .upstream(summaries.get(run_id, uuid))
-            .await?
-            .ok_or_else(|| not_found(format!("{run_id} (uuid {uuid})")))?,
-        None => scope
-            .upstream(summaries.latest(run_id))
-            .await?
-            .ok_or_else(|| not_found(run_id.to_string()))?,
-    };
+    let (record, reports) = stored_record(state, scope, run_id, uuid).await?;
     let gzip = scope.upstream(reports.get(&record.report)).await?;
     let json = gunzip(&gzip)?;
     serde_json::from_slice(&json)
@@ -142,7 +103,7 @@ async fn timeline(
     request: &Request,
     scope: &mut RequestScope,
 ) -> Result<(&'static str, String)> {
-    let run_id = path_id(request, "runId")?;
+    let run_id = run_id_path_param(request, "runId")?;
     scope.set_run_id(run_id.as_str());
     let query = QueryParams::from_request(request, TIMELINE_PARAMS)?;
     let html = match query.get("format") {
@@ -157,7 +118,7 @@ async fn timeline(
                 .ok_or_else(|| Error::invalid("layout", "must be tasks, lanes or groups"))
         })
         .transpose()?;
-    let uuid = uuid(&query, "uuid")?;
+    let uuid = uuid_query_param(&query, "uuid")?;
     let record = load_record(state, scope, &run_id, uuid.as_deref()).await?;
     let laid_out = layout(&record, mode);
     let caption = caption(&record);
@@ -173,11 +134,14 @@ async fn comparison(
     request: &Request,
     scope: &mut RequestScope,
 ) -> Result<String> {
-    let a = path_id(request, "runId")?;
-    let b = path_id(request, "otherRunId")?;
+    let a = run_id_path_param(request, "runId")?;
+    let b = run_id_path_param(request, "otherRunId")?;
     scope.set_run_id(a.as_str());
     let query = QueryParams::from_request(request, COMPARE_PARAMS)?;
-    let (uuid_a, uuid_b) = (uuid(&query, "uuid")?, uuid(&query, "otherUuid")?);
+    let (uuid_a, uuid_b) = (
+        uuid_query_param(&query, "uuid")?,
+        uuid_query_param(&query, "otherUuid")?,
+    );
     let run_a = load_record(state, scope, &a, uuid_a.as_deref()).await?;
     let run_b = load_record(state, scope, &b, uuid_b.as_deref()).await?;
     let result = compare(&run_a, &run_b, Settings::current());
@@ -189,7 +153,7 @@ mod tests {
     use aws_config::{BehaviorVersion, SdkConfig};
     use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
-    use lambda_http::http;
+    use lambda_http::{RequestExt, http};
 
     use super::*;
     use crate::clients::AwsClients;

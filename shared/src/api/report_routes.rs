@@ -11,19 +11,19 @@ use std::time::Duration;
 
 use lambda_http::http::header::{CACHE_CONTROL, LOCATION};
 use lambda_http::http::{Response, StatusCode};
-use lambda_http::{Body, Request, RequestExt};
+use lambda_http::{Body, Request};
 use serde::Serialize;
 use serde_json::{Value, json};
 use serde_with::skip_serializing_none;
 
 use super::cursor::CursorScope;
+use super::handlers::{run_id_param, uuid_query_param};
 use super::query::QueryParams;
 use super::response::{NO_STORE, json_response, set_header};
 use super::scope::{Reply, RequestScope};
 use super::state::ApiState;
 use crate::enrich::gunzip;
 use crate::error::{Error, Result};
-use crate::events::is_well_formed_uuid;
 use crate::ids::RunId;
 use crate::manifest::{ManifestReader, ManifestRun, ManifestTask, ParseWarnings, stream_name};
 use crate::store::{ReportStore, SummaryRecord, SummaryStore, run_enriched_detail};
@@ -71,52 +71,11 @@ enum Answer {
     SeeOther { url: String, body: Value },
 }
 
-fn run_id_param(request: &Request, scope: &mut RequestScope) -> Result<RunId> {
-    let text = request
-        .path_parameters_ref()
-        .and_then(|params| params.first("runId"))
-        .ok_or_else(|| Error::invalid("runId", "missing path parameter"))?;
-    let run_id = RunId::parse(text).map_err(|e| Error::invalid_id("runId", e))?;
-    scope.set_run_id(run_id.as_str());
-    Ok(run_id)
-}
-
-fn uuid_param(query: &QueryParams) -> Result<Option<String>> {
-    query
-        .get("uuid")
-        .map(|uuid| {
-            if is_well_formed_uuid(uuid) {
-                Ok(uuid.to_owned())
-            } else {
-                Err(Error::invalid(
-                    "uuid",
-                    "must be 1 to 64 letters, digits or dashes",
-                ))
-            }
-        })
-        .transpose()
-}
-
 async fn report(state: &ApiState, request: &Request, scope: &mut RequestScope) -> Result<Answer> {
     let run_id = run_id_param(request, scope)?;
     let query = QueryParams::from_request(request, REPORT_PARAMS)?;
-    let uuid = uuid_param(&query)?;
-    let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
-    let reports = ReportStore::new(state.clients.s3.clone(), state.config.reports_bucket()?);
-    let not_found = |id: String| Error::NotFound {
-        resource: "report",
-        id,
-    };
-    let record: SummaryRecord = match &uuid {
-        Some(uuid) => scope
-            .upstream(summaries.get(&run_id, uuid))
-            .await?
-            .ok_or_else(|| not_found(format!("{run_id} (uuid {uuid})")))?,
-        None => scope
-            .upstream(summaries.latest(&run_id))
-            .await?
-            .ok_or_else(|| not_found(run_id.to_string()))?,
-    };
+    let uuid = uuid_query_param(&query, "uuid")?;
+    let (record, reports) = stored_record(state, scope, &run_id, uuid.as_deref()).await?;
     if record.report.json_bytes > MAX_INLINE_REPORT_BYTES {
         let url = scope
             .upstream(reports.presigned_url(&record.report, PRESIGNED_URL_TTL))
@@ -134,6 +93,33 @@ async fn report(state: &ApiState, request: &Request, scope: &mut RequestScope) -
     let value: Value = serde_json::from_slice(&json)
         .map_err(|e| Error::Internal(format!("stored record is not JSON: {e}")))?;
     Ok(Answer::Reply(Reply::json(&value)?))
+}
+
+/// The stored summary of `run_id` (`uuid`, else the latest; 404 when never enriched) and the store holding its
+/// record.
+pub async fn stored_record(
+    state: &ApiState,
+    scope: &mut RequestScope,
+    run_id: &RunId,
+    uuid: Option<&str>,
+) -> Result<(SummaryRecord, ReportStore)> {
+    let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
+    let reports = ReportStore::new(state.clients.s3.clone(), state.config.reports_bucket()?);
+    let not_found = |id: String| Error::NotFound {
+        resource: "report",
+        id,
+    };
+    let record = match uuid {
+        Some(uuid) => scope
+            .upstream(summaries.get(run_id, uuid))
+            .await?
+            .ok_or_else(|| not_found(format!("{run_id} (uuid {uuid})")))?,
+        None => scope
+            .upstream(summaries.latest(run_id))
+            .await?
+            .ok_or_else(|| not_found(run_id.to_string()))?,
+    };
+    Ok((record, reports))
 }
 
 /// Where a manifest page request resumes: the forward token of a `GetLogEvents` page (none for the stream's first
@@ -181,7 +167,7 @@ async fn manifest(state: &ApiState, request: &Request, scope: &mut RequestScope)
     let run_id = run_id_param(request, scope)?;
     let query = QueryParams::from_request(request, MANIFEST_PARAMS)?;
     let limit = usize::try_from(query.limit()?).unwrap_or(1);
-    let uuid = match uuid_param(&query)? {
+    let uuid = match uuid_query_param(&query, "uuid")? {
         Some(uuid) => uuid,
         None => scope
             .upstream(state.omics.get_run(&run_id))

@@ -16,8 +16,10 @@ pub use list_runs::list_runs;
 use lambda_http::{Request, RequestExt};
 use serde::Serialize;
 
+use super::query::QueryParams;
 use super::scope::RequestScope;
 use crate::error::{Error, Result};
+use crate::events::is_well_formed_uuid;
 use crate::ids::{RunId, TaskId};
 
 /// The body of every list route: `{"items": [...], "nextCursor": "..."}`, `nextCursor` absent on the last page.
@@ -39,12 +41,33 @@ fn path_param<'a>(request: &'a Request, name: &str) -> Result<&'a str> {
         .ok_or_else(|| Error::invalid(name, "missing path parameter"))
 }
 
+/// A run id path parameter (`runId`, `otherRunId`), validated; a 400 names the parameter.
+pub(crate) fn run_id_path_param(request: &Request, name: &str) -> Result<RunId> {
+    RunId::parse(path_param(request, name)?).map_err(|e| Error::invalid_id(name, e))
+}
+
 /// The validated `runId` path parameter, recorded on the scope for the log line.
-fn run_id_param(request: &Request, scope: &mut RequestScope) -> Result<RunId> {
-    let text = path_param(request, "runId")?;
-    let run_id = RunId::parse(text).map_err(|e| Error::invalid_id("runId", e))?;
+pub(crate) fn run_id_param(request: &Request, scope: &mut RequestScope) -> Result<RunId> {
+    let run_id = run_id_path_param(request, "runId")?;
     scope.set_run_id(run_id.as_str());
     Ok(run_id)
+}
+
+/// An optional run uuid query parameter (`uuid`, `otherUuid`), validated; a 400 names the parameter.
+pub(crate) fn uuid_query_param(query: &QueryParams, name: &str) -> Result<Option<String>> {
+    query
+        .get(name)
+        .map(|uuid| {
+            if is_well_formed_uuid(uuid) {
+                Ok(uuid.to_owned())
+            } else {
+                Err(Error::invalid(
+                    name,
+                    "must be 1 to 64 letters, digits or dashes",
+                ))
+            }
+        })
+        .transpose()
 }
 
 /// The validated `taskId` path parameter, recorded on the scope for the log line.
