@@ -320,14 +320,17 @@ impl Enricher {
         };
         match self.summaries.put_if_better(&record).await? {
             PutOutcome::Written => {}
-            PutOutcome::ConditionFailed => return self.lost_race(run_id, uuid, record).await,
+            PutOutcome::ConditionFailed => {
+                let winner = self.summaries.get(run_id, uuid).await?;
+                return self.lost_race(run_id, uuid, record, winner).await;
+            }
         }
         // Read our write back (consistent read) before announcing it: a better record written in between, or a
         // store whose conditional writes are not atomic under concurrency (moto), must not end with two
         // "written" invocations, two announcements and an orphaned object version.
         let stored = self.summaries.get(run_id, uuid).await?;
         if stored.as_ref().map(|r| &r.report) != Some(&record.report) {
-            return self.lost_race(run_id, uuid, record).await;
+            return self.lost_race(run_id, uuid, record, stored).await;
         }
         tracing::info!(
             run_id = %run_id, uuid = %uuid, status = %record.summary.status,
@@ -454,15 +457,15 @@ impl Enricher {
         })
     }
 
-    /// A concurrent invocation stored an equal or better record between our read and our write: drop our object
-    /// version so the current object is the winner's, and report the winner.
+    /// A concurrent invocation stored an equal or better record (`winner`, as read after our write) between our
+    /// read and our write: drop our object version so the current object is the winner's, and report the winner.
     async fn lost_race(
         &self,
         run_id: &RunId,
         uuid: &str,
         ours: SummaryRecord,
+        winner: Option<SummaryRecord>,
     ) -> Result<EnrichOutcome> {
-        let winner = self.summaries.get(run_id, uuid).await?;
         if let Some(version) = &ours.report.version_id {
             let winner_version = winner.as_ref().and_then(|w| w.report.version_id.as_deref());
             if winner_version != Some(version.as_str()) {
