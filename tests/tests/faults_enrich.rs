@@ -21,13 +21,12 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use enrich_support::{
-    Setup, b, clear_record, emulator, ensure_resources, fresh_uuid, item, n, object_bytes, report,
-    run_event, s, versions,
+    Setup, b, clear_record, emulator, fresh_uuid, item, n, object_bytes, report, run_event, s,
+    setup_with_sdk_config, versions,
 };
 use futures::future::join_all;
-use omics_introspect::clients::StripHostPrefix;
-use omics_introspect::enrich::{Enricher, sha256_hex};
-use omics_introspect::{AwsClients, Config, Error};
+use omics_introspect::Error;
+use omics_introspect::enrich::sha256_hex;
 use omics_introspect_tests::harness::{seed_run, set_faults, stats};
 use omics_introspect_tests::synthetic::{SyntheticRun, SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
@@ -39,7 +38,6 @@ async fn setup_with_retries(
     max_attempts: u32,
     manifest_wait: Duration,
 ) -> Setup {
-    ensure_resources();
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
             RetryConfig::standard()
@@ -55,25 +53,7 @@ async fn setup_with_retries(
         )
         .load()
         .await;
-    let mut clients = AwsClients::from_sdk_config(&sdk);
-    clients.omics = aws_sdk_omics::Client::from_conf(
-        aws_sdk_omics::config::Builder::from(&sdk)
-            .endpoint_url(emulator_url)
-            .interceptor(StripHostPrefix)
-            .build(),
-    );
-    let wait = manifest_wait.as_secs().to_string();
-    let config = Config::from_lookup(|name| match name {
-        "MANIFEST_WAIT_SECONDS" => Some(wait.clone()),
-        other => std::env::var(other).ok(),
-    })
-    .expect("configuration from the stack env");
-    let enricher = Enricher::new(&clients, &config).expect("table and bucket configured");
-    Setup {
-        clients,
-        config,
-        enricher,
-    }
+    setup_with_sdk_config(&sdk, emulator_url, manifest_wait)
 }
 
 /// Every DynamoDB item of run `run_id` (any uuid).

@@ -13,6 +13,7 @@ use std::process::Command;
 use std::sync::Once;
 use std::time::Duration;
 
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use omics_introspect::clients::{StripHostPrefix, load_sdk_config};
 use omics_introspect::enrich::{EnrichedRun, Enricher, gunzip};
@@ -76,11 +77,19 @@ pub struct Setup {
 /// Clients on the local stack, with HealthOmics on `emulator_url`, and an enricher waiting at most
 /// `manifest_wait` for a manifest.
 pub async fn setup(emulator_url: &str, manifest_wait: Duration) -> Setup {
+    setup_with_sdk_config(&load_sdk_config().await, emulator_url, manifest_wait)
+}
+
+/// [`setup`] on an SDK configuration of the caller's (retries, timeouts).
+pub fn setup_with_sdk_config(
+    sdk: &SdkConfig,
+    emulator_url: &str,
+    manifest_wait: Duration,
+) -> Setup {
     ensure_resources();
-    let sdk = load_sdk_config().await;
-    let mut clients = AwsClients::from_sdk_config(&sdk);
+    let mut clients = AwsClients::from_sdk_config(sdk);
     clients.omics = aws_sdk_omics::Client::from_conf(
-        aws_sdk_omics::config::Builder::from(&sdk)
+        aws_sdk_omics::config::Builder::from(sdk)
             .endpoint_url(emulator_url)
             .interceptor(StripHostPrefix)
             .build(),
