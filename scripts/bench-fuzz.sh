@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make fuzz`: the long fuzzing session (CI runs the same suites bounded, inside `make test`):
 #  1. the property tests of every parser (tests/tests/proptest_parsers.rs) in a release build with FUZZ_CASES
-#     cases per property (default 20000; CI uses 256);
+#     cases per property (default 20000; `make test` uses 25000 in a debug build);
 #  2. schemathesis over openapi.yaml (scripts/api-fuzz.sh) with FUZZ_EXAMPLES examples per operation (default 1000),
 #     against the running local stack, or a stack started and stopped here when none runs.
 # cargo-fuzz needs a nightly toolchain (-Zsanitizer); with stable only, the property tests are the fuzzer.

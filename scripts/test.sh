@@ -17,15 +17,11 @@ source "$STACK_ENV"
 set +a
 
 status=0
-log "cargo test --workspace --no-fail-fast"
-cargo test --workspace --no-fail-fast || status=$?
-
-# The bounded fuzzing session: the property tests of the parsers (manifest lines, EventBridge events, queries,
-# cursors) again with many more cases than the 256 of the run above: about a minute per parser family (manifest
-# lines, events and timestamps, queries/paths/cursors) on 2 cores.
+# The property tests of the parsers (manifest lines, EventBridge events, queries, cursors) are the bounded fuzzing
+# session: many more cases than their default 256, about a minute per parser family on 2 cores.
 fuzz_cases=${CI_FUZZ_CASES:-25000}
-log "property-test fuzzing of the parsers: $fuzz_cases cases per property"
-PROPTEST_CASES=$fuzz_cases cargo test -q -p omics-introspect-tests --test proptest_parsers || status=$?
+log "cargo test --workspace --no-fail-fast (property tests: $fuzz_cases cases per property)"
+PROPTEST_CASES=$fuzz_cases cargo test --workspace --no-fail-fast || status=$?
 
 log "pytest tests/python"
 py_status=0
