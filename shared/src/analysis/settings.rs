@@ -63,24 +63,18 @@ impl Settings {
             })
     }
 
-    /// From the environment, reading an S3 `PRICES_URI` with `s3`.
+    /// From the environment, reading an S3 `PRICES_URI` with `s3`; anything else as [`Self::from_env_sync`].
     pub async fn from_env(s3: &aws_sdk_s3::Client) -> Result<Self> {
         let headroom = Self::parse_headroom(std::env::var(HEADROOM_VAR).ok().as_deref())?;
-        match std::env::var(PRICES_URI_VAR)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
-            None => Ok(Self::with_table(
-                PriceTable::bundled(),
-                "bundled".into(),
-                headroom,
-            )),
-            Some(text) => {
-                let uri = PricesUri::parse(&text)?;
+        let text = std::env::var(PRICES_URI_VAR).unwrap_or_default();
+        if !text.trim().is_empty() {
+            let uri = PricesUri::parse(&text)?;
+            if matches!(uri, PricesUri::S3 { .. }) {
                 let table = load_prices(&uri, s3).await?;
-                Ok(Self::with_table(table, text.trim().to_owned(), headroom))
+                return Ok(Self::with_table(table, text.trim().to_owned(), headroom));
             }
         }
+        Self::from_env_sync()
     }
 
     /// From the environment without S3: a file `PRICES_URI`, else the bundled table. An `s3://` URI is an error
