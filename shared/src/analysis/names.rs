@@ -1,7 +1,9 @@
 //! Base names of scattered tasks, so the shards of one workflow task are analysed together.
 //!
 //! - WDL: `name-<shard>-<attempt>` → `name` (`BwaMem-3-1` → `BwaMem`; hyphens inside the name are kept:
-//!   `call-bwa-mem-0-1` → `call-bwa-mem`).
+//!   `call-bwa-mem-0-1` → `call-bwa-mem`). HealthOmics may append `scattered` to a scatter shard's name
+//!   (`UGMakeExamples-07-0708scattered` → `UGMakeExamples`, as in a published real manifest); with that marker a
+//!   single `-<shard>` is stripped too (`Call-3scattered` → `Call`).
 //! - Nextflow: `name (tag)` → `name` (`NFCORE:STAR_ALIGN (SAMPLE_1)` → `NFCORE:STAR_ALIGN`).
 //! - CWL: `name_<n>` → `name` (`bwa_mem2_3` → `bwa_mem2`; digits inside the name are kept).
 //!
@@ -22,10 +24,11 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// From the manifest's `engine` (`WDL`, `NEXTFLOW`, `CWL`), case-insensitively.
+    /// From the manifest's `engine` (`WDL`, `WDL_LENIENT`, `NEXTFLOW`, `CWL`), case-insensitively.
     pub fn parse(engine: Option<&str>) -> Self {
         match engine.map(str::to_ascii_uppercase).as_deref() {
-            Some("WDL") => Self::Wdl,
+            // WDL_LENIENT runs WDL with relaxed type checks: its task names are WDL's.
+            Some("WDL" | "WDL_LENIENT") => Self::Wdl,
             Some("NEXTFLOW") => Self::Nextflow,
             Some("CWL") => Self::Cwl,
             _ => Self::Unknown,
@@ -50,14 +53,24 @@ pub fn base_name(name: &str, engine: Engine) -> &str {
     }
 }
 
-/// Strips a trailing `-<digits>-<digits>`.
+/// The suffix HealthOmics appends to the names of WDL scatter shards.
+const SCATTERED: &str = "scattered";
+
+/// Strips a trailing `-<digits>-<digits>`, after an optional `scattered` marker; with the marker, a single
+/// `-<digits>` is enough.
 fn strip_wdl(name: &str) -> &str {
-    let Some(rest) = strip_number(name, '-') else {
+    let (core, scattered) = match name.strip_suffix(SCATTERED) {
+        Some(core) if core.ends_with(|c: char| c.is_ascii_digit()) => (core, true),
+        _ => (name, false),
+    };
+    let Some(rest) = strip_number(core, '-') else {
         return name;
     };
-    strip_number(rest, '-')
-        .filter(|b| !b.is_empty())
-        .unwrap_or(name)
+    match strip_number(rest, '-') {
+        Some(base) if !base.is_empty() => base,
+        _ if scattered && !rest.is_empty() => rest,
+        _ => name,
+    }
 }
 
 /// Strips a trailing ` (<anything>)`.
@@ -103,6 +116,33 @@ mod tests {
     }
 
     #[test]
+    fn wdl_scattered_shards() {
+        for shard in [
+            "UGMakeExamples-07-0708scattered",
+            "UGMakeExamples-00-0001scattered",
+            "UGMakeExamples-49-4950scattered",
+        ] {
+            assert_eq!(base_name(shard, Engine::Wdl), "UGMakeExamples", "{shard}");
+            assert_eq!(
+                base_name(shard, Engine::Unknown),
+                "UGMakeExamples",
+                "{shard}"
+            );
+        }
+        assert_eq!(base_name("call-bwa-3-1scattered", Engine::Wdl), "call-bwa");
+        assert_eq!(base_name("Call-3scattered", Engine::Wdl), "Call");
+        // The marker alone, or without a shard number before it, is part of the name.
+        assert_eq!(base_name("scattered", Engine::Wdl), "scattered");
+        assert_eq!(base_name("Callscattered", Engine::Wdl), "Callscattered");
+        assert_eq!(base_name("-3scattered", Engine::Wdl), "-3scattered");
+        assert_eq!(
+            base_name("Only-1", Engine::Wdl),
+            "Only-1",
+            "no marker: one number is a name"
+        );
+    }
+
+    #[test]
     fn nextflow_names() {
         assert_eq!(
             base_name(
@@ -113,6 +153,15 @@ mod tests {
         );
         assert_eq!(base_name("FASTQC (a (b))", Engine::Nextflow), "FASTQC");
         assert_eq!(base_name("MULTIQC", Engine::Nextflow), "MULTIQC");
+        assert_eq!(base_name("FASTQC (1)", Engine::Nextflow), "FASTQC");
+        assert_eq!(
+            base_name("WF:SUB:SAMTOOLS_SORT (sample-7 lane_2)", Engine::Nextflow),
+            "WF:SUB:SAMTOOLS_SORT"
+        );
+        assert_eq!(
+            base_name("WF:SUB:NAME (tag)", Engine::Unknown),
+            "WF:SUB:NAME"
+        );
         assert_eq!(base_name("(x)", Engine::Nextflow), "(x)");
     }
 
@@ -122,6 +171,8 @@ mod tests {
         assert_eq!(base_name("align_12", Engine::Cwl), "align");
         assert_eq!(base_name("align", Engine::Cwl), "align");
         assert_eq!(base_name("_7", Engine::Cwl), "_7");
+        assert_eq!(base_name("bwa_mem_10", Engine::Cwl), "bwa_mem");
+        assert_eq!(base_name("sort_x", Engine::Cwl), "sort_x");
     }
 
     #[test]
@@ -130,6 +181,7 @@ mod tests {
         assert_eq!(base_name("STAR (S1)", Engine::Unknown), "STAR");
         assert_eq!(base_name("bwa_mem_3", Engine::Unknown), "bwa_mem_3");
         assert_eq!(Engine::parse(Some("nextflow")), Engine::Nextflow);
+        assert_eq!(Engine::parse(Some("WDL_LENIENT")), Engine::Wdl);
         assert_eq!(Engine::parse(None), Engine::Unknown);
     }
 }

@@ -5,8 +5,10 @@
 //! quirks (timestamps without fractions or zones, `SUCCESS` statuses, nulls, unknown keys); the parser accepts
 //! them all, and a line it cannot read is counted and skipped, never fatal.
 
+mod document;
 mod reader;
 mod record;
 
+pub use document::{ManifestDocument, parse_document, split_records};
 pub use reader::{ManifestPage, ManifestPages, ManifestReader, ParseWarnings, stream_name};
 pub use record::{ManifestRecord, ManifestRun, ManifestTask, RunMetrics, TaskMetrics, parse_line};

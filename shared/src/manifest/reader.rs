@@ -90,7 +90,8 @@ pub struct ParseWarnings {
 }
 
 impl ParseWarnings {
-    fn record(&mut self, line_number: u64, reason: &str) {
+    /// Counts one unreadable line (1-based `line_number`), keeping the first reason.
+    pub(crate) fn record(&mut self, line_number: u64, reason: &str) {
         self.malformed_lines += 1;
         if self.first_error.is_none() {
             self.first_error = Some(format!("line {line_number}: {reason}"));

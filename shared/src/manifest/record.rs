@@ -35,6 +35,7 @@ pub struct ManifestRun {
     pub started_by: Option<String>,
     pub parameters: Option<Value>,
     pub parameter_template: Option<Value>,
+    #[serde(default, deserialize_with = "digests_without_nulls")]
     pub resource_digests: Option<BTreeMap<String, String>>,
     pub storage_type: Option<String>,
     #[serde(default, deserialize_with = "lenient_int")]
@@ -171,28 +172,36 @@ fn shorten(text: &str) -> String {
     text.chars().take(120).collect()
 }
 
-/// Accepts `2`, `2.0` and `"2"`; null means absent.
+/// Accepts `2`, `2.0` and `"2"`; null means absent. A fractional amount (`0.5`) is rounded up rather than losing
+/// the line: HealthOmics reserves at least what was requested, in whole units.
 fn lenient_int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let whole = |f: f64| (f.is_finite() && f.abs() < 9.0e15).then(|| f.ceil() as i64);
     match Option::<Value>::deserialize(deserializer)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
+            .or_else(|| n.as_f64().and_then(whole))
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {n}"))),
-        Some(Value::String(s)) => {
-            s.trim().parse().map(Some).map_err(|_| {
-                serde::de::Error::custom(format!("expected a whole number, got {s:?}"))
-            })
-        }
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .or_else(|| s.trim().parse::<f64>().ok().and_then(whole))
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected a number, got {s:?}"))),
         Some(other) => Err(serde::de::Error::custom(format!(
             "expected a number, got {other}"
         ))),
     }
+}
+
+/// `resourceDigests` with `null` digests dropped: null means absent, also inside the map.
+fn digests_without_nulls<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    let map = Option::<BTreeMap<String, Option<String>>>::deserialize(deserializer)?;
+    Ok(map.map(|m| m.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()))
 }
 
 fn manifest_task_status<'de, D: Deserializer<'de>>(
@@ -253,6 +262,49 @@ mod tests {
         assert_eq!(task.creation_time, None);
         assert_eq!(task.metrics, None);
         assert_eq!(task.cache_hit, Some(true));
+    }
+
+    #[test]
+    fn classifies_union_key_lines_by_arn_alone() {
+        // Every line carries the run and task keys; only the ARN decides, and nulls are absent members.
+        let task = r#"{"arn":"arn:aws:omics:us-east-1:1:task\/7","digest":"sha256:x","storageType":"STATIC","workflow":"arn:aws:omics:us-east-1:1:workflow/9","outputUri":"s3://b/o","cpus":1.0,"memory":1.0,"gpus":0.0,"instanceType":"omics.c.large","run":"arn:aws:omics:us-east-1:1:run/5","resourceDigests":null,"parameters":null}"#;
+        let ManifestRecord::Task(task) = parse_line(task).unwrap() else {
+            panic!("a task ARN is a task, whatever keys it has")
+        };
+        assert_eq!(
+            (task.cpus, task.memory, task.gpus),
+            (Some(1), Some(1), Some(0))
+        );
+        let run = r#"{"arn":"arn:aws:omics:us-east-1:1:run\/5","cpus":null,"gpus":null,"image":null,"instanceType":null,"memory":null,"run":null,"storageType":null,"metrics":{"storageReservedGiB":1200.0,"runningSeconds":null},"resourceDigests":{"s3://b/k":"etag:1","s3://b/n":null}}"#;
+        let ManifestRecord::Run(run) = parse_line(run).unwrap() else {
+            panic!("a run ARN is a run, whatever keys it has")
+        };
+        assert_eq!(run.storage_type, None);
+        let metrics = run.metrics.unwrap();
+        assert_eq!(
+            (metrics.storage_reserved_gib, metrics.running_seconds),
+            (Some(1200.0), None)
+        );
+        assert_eq!(
+            run.resource_digests
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [("s3://b/k".to_owned(), "etag:1".to_owned())]
+        );
+    }
+
+    #[test]
+    fn fractional_requests_round_up_instead_of_losing_the_line() {
+        let line =
+            r#"{"arn":"arn:aws:omics:us-east-1:1:task/7","cpus":0.5,"memory":"1.5","gpus":"0"}"#;
+        let ManifestRecord::Task(task) = parse_line(line).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (task.cpus, task.memory, task.gpus),
+            (Some(1), Some(2), Some(0))
+        );
     }
 
     #[test]
