@@ -10,7 +10,8 @@
 //!    by several methods of one type is declared once, above the first (`ManifestPages::GET_LOG_EVENTS` also
 //!    covers the log tails of [`crate::enrich::log_tail`]).
 //! 2. [`actions`] lists, for each Lambda function (by binary name, as in `functions/<name>`), the constants of
-//!    every wrapper method that function can reach, and nothing else. Two call sites may need the same action
+//!    every wrapper method that function can reach, and nothing else: an API function's come from its entry in
+//!    the route table ([`crate::api::ROUTES`]), `enrich-run`'s are below. Two call sites may need the same action
 //!    (`s3:GetObject` of a record and of the price table): each keeps its constant, and the list may then name
 //!    an action twice.
 //! 3. Each function's `Policies` in `template.yaml` grant exactly those actions (as a set), on the narrowest
@@ -27,64 +28,27 @@
 //! (writing the function's own logs), X-Ray segments (`Tracing: Active`), and `sqs:SendMessage` on the
 //! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination).
 
-use crate::analysis::prices;
+use crate::api::ROUTES;
 use crate::enrich::backfill;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::store::{EventPublisher, ReportStore, SummaryStore};
 
-/// Every Lambda function the stack deploys, by binary name.
-pub const FUNCTIONS: &[&str] = &[
-    "list-runs",
-    "get-run",
-    "list-run-tasks",
-    "get-run-task",
-    "get-run-report",
-    "get-run-manifest",
-    "get-run-timeline",
-    "compare-runs",
-    "enrich-run",
-];
+/// The function that is not behind an API route: it enriches finished runs (EventBridge).
+pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
+
+/// Every Lambda function the stack deploys, by binary name: one per API route ([`ROUTES`]), then `enrich-run`.
+pub fn functions() -> Vec<&'static str> {
+    ROUTES
+        .iter()
+        .map(|route| route.function)
+        .chain([ENRICH_RUN_FUNCTION])
+        .collect()
+}
 
 /// Actions called only from command line modes, which run with the operator's credentials, never in Lambda:
 /// `enrich-run backfill` lists the manifest streams of a time window.
 pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS];
-
-const LIST_RUNS: &[&str] = &[HealthOmics::LIST_RUNS];
-
-const GET_RUN: &[&str] = &[HealthOmics::GET_RUN];
-
-const LIST_RUN_TASKS: &[&str] = &[HealthOmics::LIST_RUN_TASKS];
-
-const GET_RUN_TASK: &[&str] = &[HealthOmics::GET_RUN_TASK];
-
-/// The stored record: the item (by uuid, or every item of the id for the latest), then its object.
-const GET_RUN_REPORT: &[&str] = &[
-    SummaryStore::GET_ITEM,
-    SummaryStore::QUERY,
-    ReportStore::GET_OBJECT,
-    ReportStore::GET_OBJECT_VERSION,
-];
-
-/// The stored record, drawn as a timeline.
-const GET_RUN_TIMELINE: &[&str] = &[
-    SummaryStore::GET_ITEM,
-    SummaryStore::QUERY,
-    ReportStore::GET_OBJECT,
-    ReportStore::GET_OBJECT_VERSION,
-];
-
-/// Two stored records; at cold start, the price table when `PRICES_URI` names an S3 object.
-const COMPARE_RUNS: &[&str] = &[
-    SummaryStore::GET_ITEM,
-    SummaryStore::QUERY,
-    ReportStore::GET_OBJECT,
-    ReportStore::GET_OBJECT_VERSION,
-    prices::GET_OBJECT,
-];
-
-/// GetRun for the uuid when `?uuid=` is absent, then the manifest stream.
-const GET_RUN_MANIFEST: &[&str] = &[HealthOmics::GET_RUN, ManifestPages::GET_LOG_EVENTS];
 
 /// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
 /// the writes: object, conditional item, event, published flag; a writer that lost a race deletes its version.
@@ -101,21 +65,16 @@ const ENRICH_RUN: &[&str] = &[
     EventPublisher::PUT_EVENTS,
 ];
 
-/// The IAM actions `function` (a binary name from [`FUNCTIONS`]) calls; `None` for anything that is not a deployed
-/// Lambda function (`local-api`, the test binaries).
+/// The IAM actions `function` (a binary name from [`functions`]) calls: its route's actions ([`ROUTES`]), or
+/// `enrich-run`'s; `None` for anything that is not a deployed Lambda function (`local-api`, the test binaries).
 pub fn actions(function: &str) -> Option<&'static [&'static str]> {
-    Some(match function {
-        "list-runs" => LIST_RUNS,
-        "get-run" => GET_RUN,
-        "list-run-tasks" => LIST_RUN_TASKS,
-        "get-run-task" => GET_RUN_TASK,
-        "get-run-report" => GET_RUN_REPORT,
-        "get-run-manifest" => GET_RUN_MANIFEST,
-        "get-run-timeline" => GET_RUN_TIMELINE,
-        "compare-runs" => COMPARE_RUNS,
-        "enrich-run" => ENRICH_RUN,
-        _ => return None,
-    })
+    if function == ENRICH_RUN_FUNCTION {
+        return Some(ENRICH_RUN);
+    }
+    ROUTES
+        .iter()
+        .find(|route| route.function == function)
+        .map(|route| route.actions)
 }
 
 #[cfg(test)]
@@ -124,7 +83,7 @@ mod tests {
 
     #[test]
     fn every_function_has_actions_and_nothing_else_does() {
-        for function in FUNCTIONS {
+        for function in functions() {
             let list = actions(function).unwrap_or_else(|| panic!("{function} has no actions"));
             assert!(!list.is_empty(), "{function}");
         }
@@ -134,8 +93,8 @@ mod tests {
 
     #[test]
     fn actions_are_service_colon_name() {
-        let all = FUNCTIONS
-            .iter()
+        let all = functions()
+            .into_iter()
             .flat_map(|f| actions(f).unwrap_or_default())
             .chain(CLI_ONLY);
         for action in all {

@@ -5,7 +5,7 @@
 mod api_support;
 
 use api_support::{LocalApi, error_code, fixture, stack_state};
-use omics_introspect::api::ROUTES;
+use omics_introspect::api::{ROUTES, router_for};
 use omics_introspect::time::parse_timestamp;
 use serde_json::Value;
 
@@ -311,11 +311,11 @@ async fn tampered_and_foreign_cursors_are_rejected() {
 const RUN_AND_TASK_FUNCTIONS: [&str; 4] =
     ["list-runs", "get-run", "list-run-tasks", "get-run-task"];
 
-/// The committed API Gateway events run through the handlers against the stack with the statuses their names
-/// promise, as `cargo lambda invoke --data-file events/<name>.json` would.
+/// The committed API Gateway events run through their function's router against the stack with the statuses
+/// their names promise, as `cargo lambda invoke --data-file events/<name>.json` would.
 #[tokio::test]
 async fn api_gateway_events_against_the_stack() {
-    let state = stack_state().await;
+    let state = std::sync::Arc::new(stack_state().await);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -335,7 +335,12 @@ async fn api_gateway_events_against_the_stack() {
             continue;
         }
         let request = lambda_http::request::from_str(&text).unwrap();
-        let response = local_api::dispatch(&state, route, request).await;
+        let router = router_for(route.function, state.clone()).unwrap();
+        let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .unwrap();
         let expected = if name.contains("bad") {
             400
         } else if name.contains("unknown") {
@@ -343,8 +348,8 @@ async fn api_gateway_events_against_the_stack() {
         } else {
             200
         };
-        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        assert_eq!(response.status().as_u16(), expected, "{name}: {body}");
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(status, expected, "{name}: {body}");
         if expected != 200 {
             assert_eq!(
                 body["error"]["requestId"], event["requestContext"]["requestId"],

@@ -1,24 +1,20 @@
 //! `get-run-manifest`: the Lambda function behind `GET /runs/{runId}/manifest` (API Gateway HTTP API, payload v2).
 //!
-//! The run manifest read live from its exact stream `manifest/run/<id>/<uuid>` (uuid from `?uuid=` or GetRun),
-//! task records paged with `limit` / `cursor`. The handler is [`omics_introspect::api::get_run_manifest`]; this
-//! binary builds the state once at cold start.
-//!
-//! Environment: `CURSOR_SECRET` (required), `LOG_GROUP_NAME`, the standard AWS variables
-//! (`AWS_ENDPOINT_URL_OMICS` included), `RUST_LOG` / `POWERTOOLS_LOG_LEVEL`.
+//! Wiring only: the state its route needs, built once at cold start (a missing setting stops it, named), and
+//! the router of its route ([`omics_introspect::api::router_for`]); the handler and everything around it live in
+//! `omics_introspect::api`.
 
-use lambda_http::{Error, Request, run, service_fn};
-use omics_introspect::api::{ApiState, CursorNeed, get_run_manifest};
+use lambda_http::{Error, run};
+use omics_introspect::api::{router_for, state_for};
+
+const FUNCTION: &str = "get-run-manifest";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     omics_introspect::logging::init();
-    let state = ApiState::from_env(CursorNeed::Required)
+    let router = state_for(FUNCTION)
         .await
+        .and_then(|state| router_for(FUNCTION, state))
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    let state = &state;
-    run(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(get_run_manifest(state, request).await)
-    }))
-    .await
+    run(router).await
 }

@@ -1,23 +1,20 @@
 //! `list-runs`: the Lambda function behind `GET /runs` (API Gateway HTTP API, payload v2).
 //!
-//! HealthOmics ListRuns, one page per request, with signed cursors. The handler is [`omics_introspect::api::list_runs`]; this binary only builds
-//! the state once at cold start and hands requests to it.
-//!
-//! Environment: `CURSOR_SECRET` (required: signs pagination cursors), the standard AWS variables
-//! (`AWS_ENDPOINT_URL_OMICS` included), `RUST_LOG` / `POWERTOOLS_LOG_LEVEL`.
+//! Wiring only: the state its route needs, built once at cold start (a missing setting stops it, named), and
+//! the router of its route ([`omics_introspect::api::router_for`]); the handler and everything around it live in
+//! `omics_introspect::api`.
 
-use lambda_http::{Error, Request, run, service_fn};
-use omics_introspect::api::{ApiState, CursorNeed, list_runs};
+use lambda_http::{Error, run};
+use omics_introspect::api::{router_for, state_for};
+
+const FUNCTION: &str = "list-runs";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     omics_introspect::logging::init();
-    let state = ApiState::from_env(CursorNeed::Required)
+    let router = state_for(FUNCTION)
         .await
+        .and_then(|state| router_for(FUNCTION, state))
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    let state = &state;
-    run(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(list_runs(state, request).await)
-    }))
-    .await
+    run(router).await
 }

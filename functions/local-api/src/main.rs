@@ -1,7 +1,7 @@
 //! `local-api`: every API route on one local port (`LOCAL_API_ADDR`, default `127.0.0.1:3000`), for development,
 //! fuzzing and benchmarks.
 //!
-//! Requests reach the same handler functions as in Lambda, as real `lambda_http` requests. Upstream endpoints
+//! Requests reach the same router and handlers as in Lambda. Upstream endpoints
 //! come from the standard `AWS_ENDPOINT_URL_*` variables; `CURSOR_SECRET` is required. Prints
 //! `LISTENING http://<addr>` on stdout once it accepts connections (port 0 picks a free port), logs one JSON line
 //! per request, and stops gracefully on SIGINT or SIGTERM.
@@ -16,14 +16,10 @@ use omics_introspect::api::{ApiState, CursorNeed};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     omics_introspect::logging::init();
     let addr = std::env::var(ADDR_VAR).unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+    // Every route: the cursor key is required; the price table (`PRICES_URI`) is loaded into the state.
     let state = ApiState::from_env(CursorNeed::Required)
         .await
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    // The price table of the analysis routes (`PRICES_URI`, a file or s3://; default the bundled one).
-    let settings = omics_introspect::analysis::Settings::from_env(&state.clients.s3)
-        .await
-        .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    omics_introspect::analysis::Settings::install(settings);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|err| format!("binding {ADDR_VAR}={addr}: {err}"))?;

@@ -20,7 +20,6 @@
 pub mod compare;
 pub mod cost;
 pub mod diagnosis;
-pub mod handlers;
 pub mod instances;
 pub mod lenient;
 pub mod names;

@@ -1,35 +1,31 @@
-//! The HTTP API behind API Gateway (HTTP API, payload v2): routes, handlers and the glue between them.
+//! The HTTP API behind API Gateway (HTTP API, payload v2): one axum router built from one route table.
 //!
-//! Each handler is a plain `async fn(&ApiState, lambda_http::Request) -> lambda_http::Response<Body>`: the Lambda
-//! binaries in `functions/` wrap one with `lambda_http::run`, `local-api` dispatches to all of them, and tests call
-//! them directly. Handlers never fail: every error becomes a JSON error response.
+//! The Lambda binaries in `functions/` each serve [`router_for`] their function with `lambda_http::run`;
+//! `local-api` serves [`router`] (every route) with `axum::serve`; tests send requests through either.
 //!
-//! - [`routes`]: the route table ([`ROUTES`]) and path matching for `local-api`.
-//! - [`handlers`]: the four run and task handlers.
-//! - [`report_routes`]: the enriched record (`/report`) and the live manifest (`/manifest`) of a run.
+//! - [`routes`]: the route table ([`ROUTES`]: method, path, function, IAM actions, handler) and the routers.
+//! - [`handlers`]: one axum handler per route.
+//! - [`extract`]: typed path and query extractors whose rejections are 400s naming the parameter.
+//! - [`observe`]: the layer around every request: request id, `Server-Timing`, the access log line.
+//! - [`response`]: the JSON error envelope; `IntoResponse for Error`.
+//! - [`caching`]: `ETag`, `Cache-Control` and 304 (the one helper, [`caching::cached_response`]).
 //! - [`state`]: [`ApiState`], built once per process.
-//! - [`scope`]: one request's id, timings, access log line and final headers.
 //! - [`query`]: bounded, validated query parameters.
 //! - [`cursor`]: opaque HMAC-signed pagination cursors (`CURSOR_SECRET`).
-//! - [`caching`]: `ETag`, `Cache-Control` and 304 for runs and tasks in a terminal state.
-//! - [`response`]: the JSON error envelope and its status codes.
 
 pub mod caching;
 pub mod cursor;
+pub mod extract;
 pub mod handlers;
+pub mod observe;
 pub mod query;
-pub mod report_routes;
 pub mod response;
 pub mod routes;
-pub mod scope;
 pub mod state;
 
 #[cfg(test)]
 mod spec_tests;
 
 pub use cursor::{CURSOR_SECRET_VAR, CursorKey, CursorScope};
-pub use handlers::{get_run, get_run_task, list_run_tasks, list_runs};
-pub use report_routes::{get_run_manifest, get_run_report};
-pub use routes::{ROUTES, Resolution, Route, resolve};
-pub use scope::{Reply, RequestScope};
-pub use state::{ApiState, CursorNeed};
+pub use routes::{ROUTES, Route, route_of, router, router_for, state_for};
+pub use state::{ApiState, CursorNeed, SharedState};

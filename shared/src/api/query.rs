@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::Uri;
+use axum::http::request::Parts;
+use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
-use lambda_http::{Request, RequestExt};
 
 use crate::error::{Error, Result};
 use crate::ids::RunGroupId;
@@ -37,20 +39,28 @@ pub struct QueryParams {
 impl QueryParams {
     /// Reads the query of `request` (the `lambda_http` query extension, else the URI's query string) and rejects
     /// parameters outside `allowed`, repeated parameters and oversized query strings.
-    pub fn from_request(request: &Request, allowed: &[&str]) -> Result<Self> {
-        let raw_len = request.uri().query().map_or(0, str::len);
+    pub fn from_request<B>(request: &axum::http::Request<B>, allowed: &[&str]) -> Result<Self> {
+        Self::read(
+            request.uri(),
+            request.query_string_parameters_ref(),
+            allowed,
+        )
+    }
+
+    /// [`Self::from_request`] for the parts of a request (extractors).
+    pub fn from_parts(parts: &Parts, allowed: &[&str]) -> Result<Self> {
+        Self::read(&parts.uri, parts.query_string_parameters_ref(), allowed)
+    }
+
+    fn read(uri: &Uri, extension: Option<&QueryMap>, allowed: &[&str]) -> Result<Self> {
+        let raw_len = uri.query().map_or(0, str::len);
         if raw_len > MAX_QUERY_LEN {
             return Err(too_long());
         }
-        match request.query_string_parameters_ref() {
+        match extension {
             Some(map) => Self::from_map(map, allowed),
             None => {
-                let map: QueryMap = request
-                    .uri()
-                    .query()
-                    .unwrap_or_default()
-                    .parse()
-                    .unwrap_or_default();
+                let map: QueryMap = uri.query().unwrap_or_default().parse().unwrap_or_default();
                 Self::from_map(&map, allowed)
             }
         }

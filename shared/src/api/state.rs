@@ -1,8 +1,11 @@
 //! What the handlers share: clients, configuration and the cursor key, built once at cold start.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 
 use super::cursor::CursorKey;
+use crate::analysis::Settings;
 use crate::clients::{AwsClients, load_sdk_config};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -17,8 +20,13 @@ pub struct ApiState {
     pub clients: AwsClients,
     /// Configuration read from the environment.
     pub config: Config,
+    /// Prices and right-sizing headroom of the analysis routes, loaded once.
+    pub settings: Arc<Settings>,
     cursor_key: Option<CursorKey>,
 }
+
+/// The state as the router holds it (cloned per request).
+pub type SharedState = Arc<ApiState>;
 
 /// Whether a function needs the cursor key: list functions refuse to start without `CURSOR_SECRET`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +38,21 @@ pub enum CursorNeed {
 }
 
 impl ApiState {
-    /// State from explicit parts (tests, benchmarks, mocked clients).
+    /// State from explicit parts (tests, benchmarks, mocked clients), with the default (bundled) settings.
     pub fn new(clients: AwsClients, config: Config, cursor_key: Option<CursorKey>) -> Self {
         Self {
             omics: HealthOmics::new(clients.omics.clone()),
             clients,
             config,
+            settings: Arc::new(Settings::default()),
             cursor_key,
         }
+    }
+
+    /// The same state with `settings` for the analysis routes.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = Arc::new(settings);
+        self
     }
 
     /// State from a loaded SDK configuration, building every client from it.
@@ -45,9 +60,10 @@ impl ApiState {
         Self::new(AwsClients::from_sdk_config(sdk), config, cursor_key)
     }
 
-    /// State from the process environment: AWS settings (`AWS_ENDPOINT_URL_*` included), [`Config`], and
-    /// `CURSOR_SECRET` when `cursor` is [`CursorNeed::Required`]. A missing or bad variable is an
-    /// [`Error::Config`] naming it, so the function fails at start instead of at its first request.
+    /// State from the process environment: AWS settings (`AWS_ENDPOINT_URL_*` included), [`Config`], the
+    /// analysis [`Settings`] (`PRICES_URI`, `RIGHT_SIZING_HEADROOM`), and `CURSOR_SECRET` when `cursor` is
+    /// [`CursorNeed::Required`]. A missing or bad variable is an [`Error::Config`] naming it, so the function fails
+    /// at start instead of at its first request.
     pub async fn from_env(cursor: CursorNeed) -> Result<Self> {
         let config = Config::from_env()?;
         let cursor_key = match cursor {
@@ -55,7 +71,9 @@ impl ApiState {
             CursorNeed::NotNeeded => None,
         };
         let sdk = load_sdk_config().await;
-        Ok(Self::from_sdk_config(&sdk, config, cursor_key))
+        let state = Self::from_sdk_config(&sdk, config, cursor_key);
+        let settings = Settings::from_env(&state.clients.s3).await?;
+        Ok(state.with_settings(settings))
     }
 
     /// Checks that `RUNS_TABLE_NAME` and `REPORTS_BUCKET_NAME` are set: functions that read stored records

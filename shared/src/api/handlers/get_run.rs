@@ -1,28 +1,28 @@
 //! `GET /runs/{runId}` → HealthOmics `GetRun`.
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::run_id_param;
-use crate::api::query::QueryParams;
-use crate::api::scope::{Reply, RequestScope};
-use crate::api::state::ApiState;
+use crate::api::caching::{Freshness, JSON, cached_response, json_body};
+use crate::api::extract::{IfNoneMatch, NoQuery, Query, RunPath};
+use crate::api::observe::upstream;
+use crate::api::state::SharedState;
 use crate::error::Result;
 use crate::status::RunStatus;
 
-/// Function name of this route.
-pub const FUNCTION: &str = "get-run";
-
 /// Every member of the run; a terminal run is cacheable (`ETag`, 304 on `If-None-Match`).
-pub async fn get_run(state: &ApiState, request: Request) -> Response<Body> {
-    let mut scope = RequestScope::start(FUNCTION, &request);
-    let outcome = handle(state, &request, &mut scope).await;
-    scope.finish(outcome)
-}
-
-async fn handle(state: &ApiState, request: &Request, scope: &mut RequestScope) -> Result<Reply> {
-    let run_id = run_id_param(request, scope)?;
-    QueryParams::from_request(request, &[])?;
-    let run = scope.upstream(state.omics.get_run(&run_id)).await?;
+pub async fn get_run(
+    State(state): State<SharedState>,
+    RunPath(run_id): RunPath,
+    _: Query<NoQuery>,
+    if_none_match: IfNoneMatch,
+) -> Result<Response> {
+    let run = upstream(state.omics.get_run(&run_id)).await?;
     let terminal = run.status.as_ref().is_some_and(RunStatus::is_terminal);
-    Ok(Reply::json(&run)?.immutable_if(terminal))
+    Ok(cached_response(
+        &if_none_match,
+        JSON,
+        json_body(&run)?,
+        Freshness::immutable_if(terminal),
+    ))
 }

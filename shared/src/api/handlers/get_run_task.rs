@@ -1,31 +1,28 @@
 //! `GET /runs/{runId}/tasks/{taskId}` → HealthOmics `GetRunTask`.
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::{run_id_param, task_id_param};
-use crate::api::query::QueryParams;
-use crate::api::scope::{Reply, RequestScope};
-use crate::api::state::ApiState;
+use crate::api::caching::{Freshness, JSON, cached_response, json_body};
+use crate::api::extract::{IfNoneMatch, NoQuery, Query, TaskPath};
+use crate::api::observe::upstream;
+use crate::api::state::SharedState;
 use crate::error::Result;
 use crate::status::TaskStatus;
 
-/// Function name of this route.
-pub const FUNCTION: &str = "get-run-task";
-
 /// Every member of one task; a terminal task is cacheable (`ETag`, 304 on `If-None-Match`).
-pub async fn get_run_task(state: &ApiState, request: Request) -> Response<Body> {
-    let mut scope = RequestScope::start(FUNCTION, &request);
-    let outcome = handle(state, &request, &mut scope).await;
-    scope.finish(outcome)
-}
-
-async fn handle(state: &ApiState, request: &Request, scope: &mut RequestScope) -> Result<Reply> {
-    let run_id = run_id_param(request, scope)?;
-    let task_id = task_id_param(request, scope)?;
-    QueryParams::from_request(request, &[])?;
-    let task = scope
-        .upstream(state.omics.get_run_task(&run_id, &task_id))
-        .await?;
+pub async fn get_run_task(
+    State(state): State<SharedState>,
+    path: TaskPath,
+    _: Query<NoQuery>,
+    if_none_match: IfNoneMatch,
+) -> Result<Response> {
+    let task = upstream(state.omics.get_run_task(&path.run_id, &path.task_id)).await?;
     let terminal = task.status.as_ref().is_some_and(TaskStatus::is_terminal);
-    Ok(Reply::json(&task)?.immutable_if(terminal))
+    Ok(cached_response(
+        &if_none_match,
+        JSON,
+        json_body(&task)?,
+        Freshness::immutable_if(terminal),
+    ))
 }

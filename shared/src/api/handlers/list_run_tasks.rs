@@ -1,51 +1,71 @@
 //! `GET /runs/{runId}/tasks` → HealthOmics `ListRunTasks`, one page per request.
 
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::{ListBody, run_id_param};
+use super::ListBody;
+use crate::api::caching::{Freshness, JSON, cached_response, json_body};
 use crate::api::cursor::CursorScope;
+use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath};
+use crate::api::observe::upstream;
 use crate::api::query::{LIST_RUN_TASKS_PARAMS, QueryParams};
-use crate::api::scope::{Reply, RequestScope};
-use crate::api::state::ApiState;
+use crate::api::state::SharedState;
 use crate::error::Result;
 use crate::omics::PageRequest;
+use crate::status::TaskStatus;
 
-/// Function name of this route.
-pub const FUNCTION: &str = "list-run-tasks";
+/// Function name the cursors of this route are bound to.
+const FUNCTION: &str = "list-run-tasks";
 
-/// One page of a run's tasks, optionally filtered by `status`.
-pub async fn list_run_tasks(state: &ApiState, request: Request) -> Response<Body> {
-    let mut scope = RequestScope::start(FUNCTION, &request);
-    let outcome = handle(state, &request, &mut scope).await;
-    scope.finish(outcome)
+/// `limit`, `status`, and the raw parameters (the cursor is checked against its key).
+#[derive(Debug)]
+pub struct ListRunTasksQuery {
+    limit: i32,
+    status: Option<TaskStatus>,
+    params: QueryParams,
 }
 
-async fn handle(state: &ApiState, request: &Request, scope: &mut RequestScope) -> Result<Reply> {
-    let run_id = run_id_param(request, scope)?;
-    let query = QueryParams::from_request(request, LIST_RUN_TASKS_PARAMS)?;
-    let limit = query.limit()?;
-    let status = query.task_status()?;
+impl RouteQuery for ListRunTasksQuery {
+    const ALLOWED: &'static [&'static str] = LIST_RUN_TASKS_PARAMS;
+
+    fn parse(query: &QueryParams) -> Result<Self> {
+        Ok(Self {
+            limit: query.limit()?,
+            status: query.task_status()?,
+            params: query.clone(),
+        })
+    }
+}
+
+/// One page of a run's tasks, optionally filtered by `status`.
+pub async fn list_run_tasks(
+    State(state): State<SharedState>,
+    RunPath(run_id): RunPath,
+    Query(query): Query<ListRunTasksQuery>,
+) -> Result<Response> {
+    let status = query.status.as_ref();
     let cursor_scope = CursorScope::new(FUNCTION)
         .bind("runId", Some(run_id.as_str()))
-        .bind("status", status.as_ref().map(|s| s.as_str()));
+        .bind("status", status.map(|s| s.as_str()));
     let key = state.cursor_key()?;
     let starting_token = query
+        .params
         .cursor()?
         .map(|cursor| key.open(&cursor_scope, cursor))
         .transpose()?;
     let page_request = PageRequest {
         starting_token,
-        max_results: Some(limit),
+        max_results: Some(query.limit),
     };
-    let page = scope
-        .upstream(
-            state
-                .omics
-                .list_run_tasks(&run_id, status.as_ref(), &page_request),
-        )
-        .await?;
-    Reply::json(&ListBody {
+    let page = upstream(state.omics.list_run_tasks(&run_id, status, &page_request)).await?;
+    let body = json_body(&ListBody {
         items: page.items,
         next_cursor: page.next_token.map(|token| key.seal(&cursor_scope, &token)),
-    })
+    })?;
+    Ok(cached_response(
+        &IfNoneMatch::default(),
+        JSON,
+        body,
+        Freshness::NoStore,
+    ))
 }

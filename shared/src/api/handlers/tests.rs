@@ -1,6 +1,7 @@
 //! Handler tests against a mocked HealthOmics client: status codes, bodies, cursors, and the events in `events/`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_omics::operation::get_run::GetRunOutput;
@@ -16,11 +17,71 @@ use lambda_http::http;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
 
-use super::*;
 use crate::api::cursor::CursorKey;
 use crate::api::state::ApiState;
+use crate::api::{ROUTES, router, router_for};
 use crate::clients::AwsClients;
 use crate::config::Config;
+
+/// Sends `request` (path parameters stated as API Gateway passes them) through the router of every route: the
+/// path is rebuilt from `template` with each parameter percent-encoded, and the response body read back.
+async fn call(template: &str, state: &ApiState, request: Request) -> Response<Body> {
+    let params = request.path_parameters();
+    let path: String = template
+        .split('/')
+        .map(|segment| {
+            match segment
+                .strip_prefix('{')
+                .and_then(|rest| rest.strip_suffix('}'))
+            {
+                Some(name) => params
+                    .first(name)
+                    .map(|value| value.bytes().map(|b| format!("%{b:02X}")).collect())
+                    .unwrap_or_default(),
+                None => segment.to_owned(),
+            }
+        })
+        .collect::<Vec<String>>()
+        .join("/");
+    let uri = match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let (mut parts, _) = request.into_parts();
+    parts.uri = uri.parse().unwrap();
+    let request = http::Request::from_parts(parts, axum::body::Body::empty());
+    let response = tower::ServiceExt::oneshot(router(Arc::new(state.clone())), request)
+        .await
+        .unwrap();
+    into_lambda(response).await
+}
+
+async fn into_lambda(response: axum::response::Response) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    Response::from_parts(parts, body)
+}
+
+async fn get_run(state: &ApiState, request: Request) -> Response<Body> {
+    call("/runs/{runId}", state, request).await
+}
+
+async fn get_run_task(state: &ApiState, request: Request) -> Response<Body> {
+    call("/runs/{runId}/tasks/{taskId}", state, request).await
+}
+
+async fn list_runs(state: &ApiState, request: Request) -> Response<Body> {
+    call("/runs", state, request).await
+}
+
+async fn list_run_tasks(state: &ApiState, request: Request) -> Response<Body> {
+    call("/runs/{runId}/tasks", state, request).await
+}
 
 const SECRET: &[u8] = b"test secret for cursors, 32 bytes!";
 
@@ -213,7 +274,8 @@ async fn upstream_faults_map_to_429_502_and_hide_details() {
 async fn malformed_ids_are_400_and_never_reach_upstream() {
     let run = completed_run();
     let state = state_with(&[&run]);
-    for bad in ["abc", "1234567890123456789", "-1", "1 ", ""] {
+    // (An empty id makes the path `/runs/`, which no route serves: see the routes' tests.)
+    for bad in ["abc", "1234567890123456789", "-1", "1 ", "%", "\u{fffd}"] {
         let response = get_run(&state, request("/runs/x", "", &[("runId", bad)])).await;
         assert_eq!(response.status(), 400, "{bad:?}");
         assert!(
@@ -234,8 +296,10 @@ async fn malformed_ids_are_400_and_never_reach_upstream() {
             .to_string()
             .contains("taskId")
     );
+    // Without a run id the path is `/runs/`, which no route serves.
     let response = get_run(&state, request("/runs/1", "", &[])).await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 404);
+    assert_eq!(error_code(&response), "RouteNotFound");
     let response = get_run(
         &state,
         request("/runs/1", "export=DEFINITION", &[("runId", "1")]),
@@ -512,13 +576,10 @@ async fn events_directory_requests() {
             .as_str()
             .unwrap()
             .to_owned();
-        let response = match function {
-            "list-runs" => list_runs(&state, request).await,
-            "get-run" => get_run(&state, request).await,
-            "list-run-tasks" => list_run_tasks(&state, request).await,
-            "get-run-task" => get_run_task(&state, request).await,
-            other => panic!("{other}"),
-        };
+        let route = ROUTES.iter().find(|r| r.function == function).unwrap();
+        let router = router_for(route.function, Arc::new(state.clone())).unwrap();
+        let response =
+            into_lambda(tower::ServiceExt::oneshot(router, request).await.unwrap()).await;
         let expected = if name.contains("bad") {
             400
         } else if name.contains("unknown") {
