@@ -12,17 +12,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 bench_venv="$ROOT/.venv-bench"
-requirements="$ROOT/tests/python/requirements-bench.txt"
-stamp="$bench_venv/.requirements.sha256"
-want=$({ sha256sum <"$requirements"; python3 --version 2>&1; } | sha256sum | cut -d' ' -f1)
-
 bash "$ROOT/scripts/venv.sh" >&2
-if [[ ! -x $bench_venv/bin/python || ! -f $stamp || "$(<"$stamp")" != "$want" ]]; then
-  log "installing $requirements into $bench_venv" >&2
-  python3 -m venv "$bench_venv"
-  "$bench_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  echo "$want" >"$stamp"
-fi
+ensure_venv "$bench_venv" "$ROOT/tests/python/requirements-bench.txt" >&2
 
 log "cargo build --release (enrich-run, local-api, emulator, synth-run, bench-load)" >&2
 cargo build --release --quiet -p enrich-run -p local-api -p omics-introspect-tests --bins >&2

@@ -13,6 +13,35 @@ use_deploy_venv() {
 }
 
 # The Lambda binaries the template deploys (Metadata.BuildProperties.Binary), one per line, in template order.
+# Read with a YAML parser (PyYAML, which cfn-lint and moto pull in) that keeps CloudFormation tags (!Sub, !Ref,
+# ...) as plain values, from the deploy venv's Python or else the test venv's.
 lambda_binaries() {
-  sed -nE 's/^[[:space:]]+Binary:[[:space:]]*"?([A-Za-z0-9_-]+)"?[[:space:]]*$/\1/p' "$TEMPLATE"
+  local python="$DEPLOY_VENV_DIR/bin/python"
+  [[ -x $python ]] || python="$VENV_DIR/bin/python"
+  "$python" - "$TEMPLATE" <<'PY'
+import sys
+
+import yaml
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """A safe loader that reads any `!Tag` as the plain value it tags."""
+
+
+def untagged(loader, _suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+CloudFormationLoader.add_multi_constructor("!", untagged)
+with open(sys.argv[1]) as template:
+    resources = yaml.load(template, Loader=CloudFormationLoader).get("Resources") or {}
+for resource in resources.values():
+    binary = ((resource.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary")
+    if binary:
+        print(binary)
+PY
 }

@@ -8,12 +8,17 @@ import json, random, uuid, os, datetime as dt
 
 ACCT = "123456789012"; REGION = "us-east-1"
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "runs")
-SIZES = [("large", 2), ("xlarge", 4), ("2xlarge", 8), ("4xlarge", 16), ("8xlarge", 32), ("12xlarge", 48), ("16xlarge", 64)]
-FAMS = [("c", 2), ("m", 4), ("r", 8)]
+# The one instance catalogue, shared with the Rust analysis and the synthetic generator.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "shared", "data", "instances.json")) as f:
+    CATALOGUE = json.load(f)
+SIZES = [(s["size"], s["vcpus"]) for s in CATALOGUE["sizes"]]
+FAMS = [(f["family"], f["gibPerVcpu"]) for f in CATALOGUE["generalFamilies"]]
+GPU_TASK_TYPE = next(g for g in CATALOGUE["gpuTypes"] if g["name"] == "omics.g5.2xlarge")
 
 def inst(cpus, mem, gpu=False):
     if gpu:
-        return ("omics.g5.2xlarge", 8, 32, 1)
+        g = GPU_TASK_TYPE
+        return (g["name"], g["vcpus"], g["memoryGib"], g["gpus"])
     for size, v in SIZES:
         if v < cpus: continue
         for fam, per in FAMS:

@@ -85,3 +85,29 @@ export CURSOR_SECRET=omics-introspect-local-cursor-secret-0001
 export LOCAL_API_ADDR=127.0.0.1:$LOCAL_API_PORT
 ENV
 }
+
+# Creates or updates a Python virtual environment: ensure_venv DIR REQUIREMENTS. Installs REQUIREMENTS into DIR
+# unless they (and the Python version) are unchanged since the last install, which a stamp file in DIR records.
+# Serves ./.venv (test stack), ./.venv-deploy (build and deploy tools) and ./.venv-bench (the Python analyzer).
+# Sets VENV_INSTALLED=1 when it installed, 0 when DIR was up to date; says nothing unless it installs.
+ensure_venv() {
+  local dir=$1 requirements=$2 stamp want
+  stamp="$dir/.requirements.sha256"
+  want=$({ sha256sum <"$requirements"; python3 --version 2>&1; } | sha256sum | cut -d' ' -f1)
+  VENV_INSTALLED=0
+  if [[ -x $dir/bin/python && -f $stamp && "$(<"$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  if [[ ! -x $dir/bin/python ]]; then
+    log "creating ${dir#"$ROOT"/}"
+    if ! python3 -m venv "$dir"; then
+      rm -rf "$dir"
+      log "python3 -m venv failed: install python3-venv (apt-get install -y python3-venv)" >&2
+      return 1
+    fi
+  fi
+  log "installing $(grep -cvE '^\s*(#|$)' "$requirements") requirements from ${requirements#"$ROOT"/}"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" || return 1
+  echo "$want" >"$stamp"
+  VENV_INSTALLED=1
+}

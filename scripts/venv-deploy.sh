@@ -8,22 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/deploy-env.sh"
 
-requirements="$ROOT/tests/python/requirements-deploy.txt"
-stamp="$DEPLOY_VENV_DIR/.requirements.sha256"
-want=$({ sha256sum <"$requirements"; python3 --version 2>&1; } | sha256sum | cut -d' ' -f1)
-
-if [[ -x $DEPLOY_VENV_DIR/bin/python && -f $stamp && "$(<"$stamp")" == "$want" ]]; then
-  exit 0
+ensure_venv "$DEPLOY_VENV_DIR" "$ROOT/tests/python/requirements-deploy.txt"
+if ((VENV_INSTALLED)); then
+  log "ready: $("$DEPLOY_VENV_DIR/bin/sam" --version), cfn-lint $("$DEPLOY_VENV_DIR/bin/cfn-lint" --version | awk '{print $2}'), $("$DEPLOY_VENV_DIR/bin/cargo-lambda" lambda --version 2>/dev/null || "$DEPLOY_VENV_DIR/bin/cargo-lambda" --version)"
 fi
-if [[ ! -x $DEPLOY_VENV_DIR/bin/python ]]; then
-  log "creating $DEPLOY_VENV_DIR"
-  if ! python3 -m venv "$DEPLOY_VENV_DIR"; then
-    rm -rf "$DEPLOY_VENV_DIR"
-    log "python3 -m venv failed: install python3-venv (apt-get install -y python3-venv)" >&2
-    exit 1
-  fi
-fi
-log "installing $(grep -cvE '^\s*(#|$)' "$requirements") pinned tools (about a minute)"
-"$DEPLOY_VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-echo "$want" >"$stamp"
-log "ready: $("$DEPLOY_VENV_DIR/bin/sam" --version), cfn-lint $("$DEPLOY_VENV_DIR/bin/cfn-lint" --version | awk '{print $2}'), $("$DEPLOY_VENV_DIR/bin/cargo-lambda" lambda --version 2>/dev/null || "$DEPLOY_VENV_DIR/bin/cargo-lambda" --version)"

@@ -1,9 +1,7 @@
 //! Test support: start the emulator binary for one test, talk to its control routes, read the stack settings.
 //!
-//! The control-route helpers use a deliberately tiny HTTP/1.1 client (one request per connection,
-//! `Connection: close`, `Content-Length` or chunked responses) over `tokio::net::TcpStream`. The emulator and the
-//! local stack speak plain HTTP on loopback only, so this avoids adding an HTTP client crate (and a second TLS
-//! stack) to the workspace for four JSON calls.
+//! [`http_request`] and [`request_url`] are the tests' one HTTP client: reqwest without TLS (the emulator and the
+//! local stack speak plain HTTP on loopback only) and without proxies.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -11,8 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// How long [`EmulatorProcess::spawn`] waits for the `LISTENING` line.
@@ -132,8 +129,8 @@ fn authority(base_url: &str) -> anyhow::Result<&str> {
     Ok(authority)
 }
 
-/// Sends one HTTP/1.1 request to `base_url` + `path_and_query` (which starts with `/`), with an optional JSON
-/// body, and reads the whole response.
+/// Sends one request to `base_url`'s host and port + `path_and_query` (which starts with `/`; a path in
+/// `base_url` is not used), with an optional JSON body, and reads the whole response within [`REQUEST_TIMEOUT`].
 pub async fn http_request(
     base_url: &str,
     method: &str,
@@ -141,90 +138,62 @@ pub async fn http_request(
     body: Option<&Value>,
 ) -> anyhow::Result<HttpResponse> {
     let authority = authority(base_url)?;
-    let body = match body {
-        Some(value) => serde_json::to_vec(value).context("serializing the request body")?,
-        None => Vec::new(),
-    };
-    let exchange = async {
-        let mut stream = TcpStream::connect(authority)
-            .await
-            .with_context(|| format!("connecting to {authority}"))?;
-        let head = format!(
-            "{method} {path_and_query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(&body).await?;
-        stream.flush().await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        parse_response(&raw)
-    };
-    tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-        .await
-        .with_context(|| format!("{method} {path_and_query} timed out after {REQUEST_TIMEOUT:?}"))?
-        .with_context(|| format!("{method} {base_url}{path_and_query}"))
+    let body = body
+        .map(serde_json::to_vec)
+        .transpose()
+        .context("serializing the request body")?;
+    request_url(
+        method,
+        &format!("http://{authority}{path_and_query}"),
+        body,
+        REQUEST_TIMEOUT,
+    )
+    .await
 }
 
-fn parse_response(raw: &[u8]) -> anyhow::Result<HttpResponse> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("response has no header terminator")?;
-    let head = std::str::from_utf8(&raw[..split]).context("response head is not UTF-8")?;
-    let rest = &raw[split + 4..];
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .with_context(|| format!("bad status line {status_line:?}"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let mut response = HttpResponse {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    response.body = if response
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        dechunk(rest)?
-    } else if let Some(length) = response.header("content-length") {
-        let length: usize = length.parse().context("bad Content-Length")?;
-        rest.get(..length)
-            .context("response body shorter than its Content-Length")?
-            .to_vec()
-    } else {
-        rest.to_vec()
-    };
-    Ok(response)
-}
-
-fn dechunk(mut data: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .context("truncated chunk size")?;
-        let size_text =
-            std::str::from_utf8(&data[..line_end]).context("chunk size is not UTF-8")?;
-        let size_hex = size_text.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_hex, 16)
-            .with_context(|| format!("bad chunk size {size_text:?}"))?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Ok(body);
-        }
-        body.extend_from_slice(data.get(..size).context("truncated chunk")?);
-        data = data.get(size + 2..).context("truncated chunk terminator")?;
+/// Sends one request with an optional JSON body (already serialized) to `url` and reads the whole response
+/// within `timeout`. Any status is a response; only transport failures are errors.
+pub async fn request_url(
+    method: &str,
+    url: &str,
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+) -> anyhow::Result<HttpResponse> {
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .with_context(|| format!("bad HTTP method {method:?}"))?;
+    // A client per request: tests run on many short-lived tokio runtimes, and a pooled connection must not
+    // outlive the runtime that opened it. Without TLS a client costs next to nothing.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .context("building the HTTP client")?;
+    let mut request = client
+        .request(method.clone(), url)
+        .timeout(timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(body) = body {
+        request = request.body(body);
     }
+    let exchange = async {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        let body = response.bytes().await?.to_vec();
+        Ok::<_, reqwest::Error>(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    };
+    exchange.await.with_context(|| format!("{method} {url}"))
 }
 
 /// Sends a request and checks its status, returning the JSON body.
@@ -295,20 +264,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_content_length_and_chunked_responses() {
-        let raw = b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
-        let response = parse_response(raw).unwrap();
-        assert_eq!(response.status, 201);
+    fn header_lookup_ignores_case_and_json_reports_the_body() {
+        let response = HttpResponse {
+            status: 201,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"a":1}"#.to_vec(),
+        };
         assert_eq!(response.header("Content-Type"), Some("application/json"));
+        assert_eq!(response.header("etag"), None);
         assert_eq!(response.json().unwrap(), serde_json::json!({"a": 1}));
+        let bad = HttpResponse {
+            body: b"nope".to_vec(),
+            ..response
+        };
+        assert!(bad.json().unwrap_err().to_string().contains("nope"));
+    }
 
-        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"b\r\n4;x=y\r\n\":2}\r\n0\r\n\r\n";
-        assert_eq!(
-            parse_response(raw).unwrap().json().unwrap(),
-            serde_json::json!({"b": 2})
-        );
-        assert!(parse_response(b"garbage").is_err());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}").is_err());
+    #[tokio::test]
+    async fn requests_to_a_closed_port_fail_naming_the_url() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let err = http_request(&url, "GET", "/x", None).await.unwrap_err();
+        assert!(format!("{err:#}").contains("/x"), "{err:#}");
     }
 
     #[test]

@@ -397,7 +397,7 @@ impl SizingAccumulator {
             return rec;
         };
         rec.recommended_cpus = Some(fit.vcpus);
-        rec.recommended_memory_gib = fit.memory_gib;
+        rec.recommended_memory_gib = Some(fit.memory_gib);
         rec.action = action_for(
             rec.instance_types.iter().map(String::as_str),
             &fit.name,
@@ -424,7 +424,7 @@ impl SizingAccumulator {
 /// Whether `instance` (a general-purpose type) holds `cpus` vCPUs and `memory` GiB; `None` when unknown.
 fn fits(instance: &str, cpus: u32, memory: u32) -> Option<bool> {
     let spec = instances::parse(instance)?;
-    Some(spec.vcpus >= cpus && spec.memory_gib? >= memory)
+    Some(spec.vcpus >= cpus && spec.memory_gib >= memory)
 }
 
 /// Keep when already on the fit; upsize when the current type does not hold the need; else downsize.

@@ -5,13 +5,12 @@
 //! synth-run --run-id 2000001 --tasks 100000 --post http://127.0.0.1:4599
 //! ```
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
+use omics_introspect_tests::harness::request_url;
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body, write_fixture_dir};
 
 #[derive(Debug, Parser)]
@@ -113,10 +112,11 @@ fn main() -> Result<()> {
         );
     } else if let Some(url) = &args.post {
         let body = serde_json::to_vec(&to_seed_body(&run))?;
+        let body_len = body.len();
         let (status_line, response) = post(
             url,
             "/_emulator/runs",
-            &body,
+            body,
             Duration::from_secs(args.timeout),
         )?;
         println!(
@@ -124,7 +124,7 @@ fn main() -> Result<()> {
             args.run_id,
             run.tasks.len(),
             run.manifest.len(),
-            body.len()
+            body_len
         );
         if !response.trim().is_empty() {
             println!("{}", response.trim());
@@ -133,80 +133,27 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// A minimal HTTP/1.1 POST of a JSON body over plain TCP. Returns the status line and the response body;
-/// fails on anything but a 2xx status.
-fn post(base: &str, path: &str, body: &[u8], timeout: Duration) -> Result<(String, String)> {
-    let rest = base
-        .strip_prefix("http://")
-        .with_context(|| format!("only http:// URLs are supported, got {base}"))?;
-    let (authority, prefix) = match rest.find('/') {
-        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-        None => (rest, ""),
-    };
-    let target = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let addr = target
-        .to_socket_addrs()
-        .with_context(|| format!("resolving {target}"))?
-        .next()
-        .with_context(|| format!("no address for {target}"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .with_context(|| format!("connecting to {authority}"))?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    let head = format!(
-        "POST {prefix}{path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+/// POSTs a JSON body to `base` (`http://host:port[/prefix]`) + `path` with the tests' HTTP client. Returns the
+/// status and the response body; fails on anything but a 2xx status.
+fn post(base: &str, path: &str, body: Vec<u8>, timeout: Duration) -> Result<(String, String)> {
+    ensure!(
+        base.starts_with("http://"),
+        "only http:// URLs are supported, got {base}"
     );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .context("reading the response")?;
-    let text = String::from_utf8_lossy(&response);
-    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status_line = head.lines().next().unwrap_or_default().to_owned();
-    let code = status_line.split_whitespace().nth(1).unwrap_or_default();
-    let chunked = head.lines().any(|l| {
-        l.to_ascii_lowercase().starts_with("transfer-encoding:")
-            && l.to_ascii_lowercase().contains("chunked")
-    });
-    let payload = if chunked {
-        dechunk(payload)
-    } else {
-        payload.to_owned()
-    };
-    if !code.starts_with('2') || code.len() != 3 {
-        bail!(
-            "POST {base}{path} answered {status_line:?}: {}",
-            payload.trim()
-        );
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let response = runtime.block_on(request_url("POST", &url, Some(body), timeout))?;
+    let reason = reqwest::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or_default();
+    let status_line = format!("{} {reason}", response.status);
+    let payload = String::from_utf8_lossy(&response.body).into_owned();
+    if !(200..300).contains(&response.status) {
+        bail!("POST {url} answered {status_line:?}: {}", payload.trim());
     }
     Ok((status_line, payload))
-}
-
-/// Joins the chunks of a chunked transfer-encoded body (best effort: the body is only printed).
-fn dechunk(payload: &str) -> String {
-    let mut out = String::new();
-    let mut rest = payload;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        let (Some(chunk), Some(after)) = (tail.get(..size), tail.get(size..)) else {
-            break;
-        };
-        if size == 0 {
-            break;
-        }
-        out.push_str(chunk);
-        rest = after.trim_start_matches("\r\n");
-    }
-    out
 }

@@ -1,5 +1,5 @@
-//! Shared setup of the enrichment tests (`tests/enrich_*.rs`): the local stack's resources, a private emulator,
-//! an [`Enricher`] wired to both, and raw read-backs from DynamoDB and S3.
+//! Shared setup of the enrichment tests (`tests/enrich/*.rs` and the tests that enrich first): the local stack's
+//! resources, a private emulator, an [`Enricher`] wired to both, and raw read-backs from DynamoDB and S3.
 //!
 //! Needs the local stack (moto): run through `make test`, which sources `.local/stack.env`. Each test starts its own
 //! emulator, so its runs, faults and request counters are its own; records in moto are keyed by run id and uuid,

@@ -6,7 +6,7 @@
 //! and passes, except under CI (`CI` set), where a missing browser fails it. Set `TIMELINE_PNG_DIR` to keep the
 //! screenshots (the README's example comes from here).
 
-mod analysis_support;
+use crate::analysis_support;
 
 use std::path::PathBuf;
 

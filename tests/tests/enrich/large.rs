@@ -4,7 +4,7 @@
 //! `cargo test -p omics-introspect-tests --test enrich_large -- --ignored --nocapture` also runs 100,000 tasks.
 //! Needs the local stack: run through `make test`.
 
-mod enrich_support;
+use crate::enrich_support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //!
 //! Needs the local stack: run through `make test`.
 
-mod enrich_support;
+use crate::enrich_support;
 
 use std::time::{Duration, Instant};
 

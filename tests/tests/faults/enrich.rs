@@ -11,7 +11,7 @@
 //! Each test spawns its own emulator, so its faults never touch other tests. Needs the local stack (moto): run
 //! through `make test`.
 
-mod enrich_support;
+use crate::enrich_support;
 
 use std::collections::HashMap;
 use std::time::Duration;

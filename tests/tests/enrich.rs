@@ -1,0 +1,17 @@
+//! Integration tests of enrichment against moto and the emulator: EventBridge events, the report and manifest
+//! routes, large runs, and manifests that arrive late.
+//!
+//! One test binary per area (api, enrich, analysis, faults, foundation): each links the AWS SDK once. Needs the
+//! local stack: run through `make test`.
+
+mod api_support;
+mod enrich_support;
+
+#[path = "enrich/api.rs"]
+mod api;
+#[path = "enrich/events.rs"]
+mod events;
+#[path = "enrich/large.rs"]
+mod large;
+#[path = "enrich/late_manifest.rs"]
+mod late_manifest;
