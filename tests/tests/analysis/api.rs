@@ -6,8 +6,8 @@
 //!
 //! Needs the local stack: run through `make test`.
 
-mod api_support;
-mod enrich_support;
+use crate::api_support;
+use crate::enrich_support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! AccessDenied (403) cannot be injected by the emulator; the handler tests in `shared/src/api` cover it with
 //! aws-smithy-mocks.
 
-mod api_support;
+use crate::api_support;
 
 use std::time::Duration;
 

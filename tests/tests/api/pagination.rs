@@ -2,7 +2,7 @@
 //!
 //! Needs the local stack: run through `make test`.
 
-mod api_support;
+use crate::api_support;
 
 use std::collections::HashSet;
 

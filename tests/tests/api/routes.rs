@@ -2,7 +2,7 @@
 //!
 //! Needs the local stack: run through `make test`.
 
-mod api_support;
+use crate::api_support;
 
 use api_support::{LocalApi, error_code, fixture, stack_state};
 use omics_introspect::api::{ROUTES, router_for};

@@ -3,7 +3,7 @@
 //! `Retry-After`) or 502, never a 500, a hang or a leaked internal; with the SDK allowed enough attempts, every
 //! answer is a 200. Spawns its own emulator.
 
-mod api_support;
+use crate::api_support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -5,8 +5,8 @@
 //! The API tests spawn their own emulator; the log test also enriches a run, so it needs the local stack (moto):
 //! run through `make test`.
 
-mod api_support;
-mod enrich_support;
+use crate::api_support;
+use crate::enrich_support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
