@@ -294,7 +294,7 @@ fn retry_after_header(response: &HttpResponse) -> Option<u64> {
 }
 
 /// The error and its sources on one line, for logs.
-fn display_chain(err: &dyn std::error::Error) -> String {
+pub fn display_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -11,7 +11,6 @@
 //! `POWERTOOLS_LOG_LEVEL`.
 
 use lambda_http::{Error, Request, run, service_fn};
-use omics_introspect::analysis::Settings;
 use omics_introspect::analysis::handlers::compare_runs;
 use omics_introspect::api::{ApiState, CursorNeed};
 
@@ -22,10 +21,10 @@ async fn main() -> Result<(), Error> {
         .await
         .and_then(ApiState::require_stored_records)
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    let settings = Settings::from_env(&state.clients.s3)
+    let settings = omics_introspect::config::load_analysis_settings(&state.clients.s3)
         .await
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    Settings::install(settings);
+    let state = state.with_settings(settings);
     let state = &state;
     run(service_fn(move |request: Request| async move {
         Ok::<_, Error>(compare_runs(state, request).await)

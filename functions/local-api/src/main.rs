@@ -20,10 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
     // The price table of the analysis routes (`PRICES_URI`, a file or s3://; default the bundled one).
-    let settings = omics_introspect::analysis::Settings::from_env(&state.clients.s3)
+    let settings = omics_introspect::config::load_analysis_settings(&state.clients.s3)
         .await
         .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    omics_introspect::analysis::Settings::install(settings);
+    let state = state.with_settings(settings);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|err| format!("binding {ADDR_VAR}={addr}: {err}"))?;

@@ -14,7 +14,6 @@ use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use lambda_http::http::{Response, StatusCode};
 use lambda_http::{Body, Request};
 
-use super::Settings;
 use super::compare::compare;
 use super::timeline::{Mode, caption, layout, render_html, render_svg};
 use crate::api::caching::{etag, if_none_match_matches};
@@ -144,7 +143,7 @@ async fn comparison(
     );
     let run_a = load_record(state, scope, &a, uuid_a.as_deref()).await?;
     let run_b = load_record(state, scope, &b, uuid_b.as_deref()).await?;
-    let result = compare(&run_a, &run_b, Settings::current());
+    let result = compare(&run_a, &run_b, &state.settings);
     serde_json::to_string(&result).map_err(|e| Error::Internal(format!("serializing: {e}")))
 }
 

@@ -1,8 +1,11 @@
 //! What the handlers share: clients, configuration and the cursor key, built once at cold start.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 
 use super::cursor::CursorKey;
+use crate::analysis::Settings;
 use crate::clients::{AwsClients, load_sdk_config};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -17,6 +20,9 @@ pub struct ApiState {
     pub clients: AwsClients,
     /// Configuration read from the environment.
     pub config: Config,
+    /// The analysis settings (price table, headroom) of the compare route; the bundled table unless
+    /// [`Self::with_settings`] replaced it.
+    pub settings: Arc<Settings>,
     cursor_key: Option<CursorKey>,
 }
 
@@ -36,7 +42,17 @@ impl ApiState {
             omics: HealthOmics::new(clients.omics.clone()),
             clients,
             config,
+            settings: Arc::new(Settings::default()),
             cursor_key,
+        }
+    }
+
+    /// The same state with the analysis `settings`, loaded once at start
+    /// ([`crate::config::load_analysis_settings`]).
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            ..self
         }
     }
 

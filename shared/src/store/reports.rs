@@ -6,9 +6,9 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::item::ReportLocation;
-use crate::enrich::ReportBytes;
 use crate::error::{Error, Result};
 use crate::ids::RunId;
+use crate::record::ReportBytes;
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "S3";

@@ -3,9 +3,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::SummaryRecord;
-use crate::enrich::EnrichmentSummary;
 use crate::error::{Error, Result};
 use crate::ids::RunId;
+use crate::record::EnrichmentSummary;
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "DynamoDB";
