@@ -407,7 +407,7 @@ impl Lookup {
 /// it. CloudWatch Logs answers `ResourceNotFoundException` for both and tells them apart only in its message.
 fn container_missing(code: Option<&str>, message: Option<&str>) -> bool {
     code == Some("NoSuchBucket")
-        || message.is_some_and(|m| m.to_ascii_lowercase().contains("log group"))
+        || message.is_some_and(|m| m.to_ascii_lowercase().contains("log group does not exist"))
 }
 
 fn retry_after_header(response: &HttpResponse) -> Option<u64> {
