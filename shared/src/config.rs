@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::analysis::prices::{PRICES_URI_VAR, PriceTable, PricesUri};
+use crate::analysis::settings::{HEADROOM_VAR, Settings, SettingsError};
+use crate::error::{Error, Result, display_chain};
 
 /// Default log group HealthOmics writes run logs and manifests to.
 pub const DEFAULT_LOG_GROUP: &str = "/aws/omics/WorkflowLog";
@@ -84,6 +86,79 @@ impl Config {
     }
 }
 
+/// The analysis settings from the environment, read once at start: `RIGHT_SIZING_HEADROOM` and the price table
+/// `PRICES_URI` names (a file or `s3://bucket/key`, read with `s3`; unset: the bundled table).
+///
+/// A price table that cannot be read or parsed is an [`Error::Config`] naming `PRICES_URI`: the function refuses
+/// to start rather than price runs with a table nobody chose.
+pub async fn load_analysis_settings(s3: &aws_sdk_s3::Client) -> Result<Settings> {
+    load_analysis_settings_from(|name| std::env::var(name).ok(), s3).await
+}
+
+/// [`load_analysis_settings`] with the variables read through `lookup` (tests).
+pub async fn load_analysis_settings_from(
+    lookup: impl Fn(&str) -> Option<String>,
+    s3: &aws_sdk_s3::Client,
+) -> Result<Settings> {
+    let headroom =
+        Settings::parse_headroom(lookup(HEADROOM_VAR).as_deref()).map_err(settings_error)?;
+    let Some(text) = lookup(PRICES_URI_VAR)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(Settings::with_table(
+            PriceTable::bundled(),
+            "bundled".into(),
+            headroom,
+        ));
+    };
+    let json = match PricesUri::parse(&text).map_err(settings_error)? {
+        PricesUri::File(path) => std::fs::read_to_string(&path)
+            .map_err(|e| prices_error(format!("reading {path}: {e}")))?,
+        PricesUri::S3 { bucket, key } => read_s3_prices(s3, &bucket, &key).await?,
+    };
+    let table = PriceTable::parse(&json).map_err(settings_error)?;
+    Ok(Settings::with_table(table, text, headroom))
+}
+
+/// An analysis setting that cannot be used, as the configuration error naming its variable.
+fn settings_error(err: SettingsError) -> Error {
+    Error::Config {
+        variable: err.variable,
+        message: err.message,
+    }
+}
+
+/// An unusable price table.
+fn prices_error(message: String) -> Error {
+    Error::Config {
+        variable: PRICES_URI_VAR,
+        message,
+    }
+}
+
+async fn read_s3_prices(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<String> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| {
+            prices_error(format!(
+                "reading s3://{bucket}/{key}: {}",
+                display_chain(&e)
+            ))
+        })?;
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| prices_error(format!("reading s3://{bucket}/{key}: {e}")))?;
+    String::from_utf8(bytes.into_bytes().to_vec())
+        .map_err(|_| prices_error(format!("s3://{bucket}/{key} is not UTF-8")))
+}
+
 fn required<'a>(variable: &'static str, value: Option<&'a str>) -> Result<&'a str> {
     value.ok_or_else(|| Error::Config {
         variable,
@@ -119,6 +194,67 @@ mod tests {
                 .to_string()
                 .contains("REPORTS_BUCKET_NAME")
         );
+    }
+
+    fn offline_s3() -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    #[tokio::test]
+    async fn a_bad_price_table_is_an_error_naming_prices_uri() {
+        let dir = std::env::temp_dir().join(format!("prices-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let malformed = dir.join("malformed.json");
+        std::fs::write(&malformed, "{\"currency\":").unwrap();
+        let missing = dir.join("missing.json");
+        for uri in [
+            malformed.display().to_string(),
+            missing.display().to_string(),
+            "s3://bucket-only".into(),
+        ] {
+            let lookup = |name: &str| (name == PRICES_URI_VAR).then(|| uri.clone());
+            let err = load_analysis_settings_from(lookup, &offline_s3())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        variable: "PRICES_URI",
+                        ..
+                    }
+                ),
+                "{uri}: {err}"
+            );
+        }
+        let good = dir.join("good.json");
+        std::fs::write(
+            &good,
+            r#"{"schemaVersion":1,"currency":"USD","regions":{"r":{"x":{"usd":0.5}}}}"#,
+        )
+        .unwrap();
+        let lookup = |name: &str| match name {
+            PRICES_URI_VAR => Some(good.display().to_string()),
+            HEADROOM_VAR => Some("0.2".into()),
+            _ => None,
+        };
+        let settings = load_analysis_settings_from(lookup, &offline_s3())
+            .await
+            .unwrap();
+        assert_eq!(settings.prices.price("r", "x"), Some(0.5));
+        assert_eq!(
+            (settings.info.origin, settings.headroom),
+            (good.display().to_string(), 0.2)
+        );
+        let bundled = load_analysis_settings_from(|_| None, &offline_s3())
+            .await
+            .unwrap();
+        assert_eq!(bundled.info.origin, "bundled");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -9,6 +9,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use aws_smithy_runtime_api::box_error::BoxError;
+
 use crate::ids::InvalidId;
 
 /// Shorthand for results in this crate.
@@ -32,6 +34,18 @@ pub enum Error {
         resource: &'static str,
         /// Its id, as the caller gave it.
         id: String,
+    },
+    /// A resource this deployment is configured with (the runs table, the reports bucket, the log group) does not
+    /// exist: a deployment fault, never the caller's. The public message names the setting, not the upstream text.
+    #[error("{setting} names a {service} resource that does not exist")]
+    Misconfigured {
+        /// The environment variable naming the resource (`RUNS_TABLE_NAME`, `REPORTS_BUCKET_NAME`, ...).
+        setting: &'static str,
+        /// The AWS service that answered.
+        service: &'static str,
+        /// The upstream error, for logs.
+        #[source]
+        source: BoxError,
     },
     /// The run manifest log stream does not exist (yet, or any more).
     #[error("manifest stream {stream} not found in log group {log_group}")]
@@ -121,7 +135,7 @@ impl Error {
             Self::Throttled { .. } => 429,
             Self::Upstream { .. } => 502,
             Self::Timeout { .. } => 504,
-            Self::Config { .. } | Self::Internal(_) => 500,
+            Self::Config { .. } | Self::Misconfigured { .. } | Self::Internal(_) => 500,
         }
     }
 
@@ -136,6 +150,7 @@ impl Error {
             Self::Throttled { .. } => "Throttled",
             Self::Upstream { .. } => "UpstreamError",
             Self::Timeout { .. } => "UpstreamTimeout",
+            Self::Misconfigured { .. } => "Misconfigured",
             Self::Config { .. } | Self::Internal(_) => "InternalError",
         }
     }
@@ -158,6 +173,9 @@ impl Error {
             Self::Conflict(_) => "the request conflicts with a concurrent change".to_owned(),
             Self::Upstream { service, .. } => format!("{service} returned an error"),
             Self::Timeout { service } => format!("{service} did not answer in time"),
+            Self::Misconfigured { setting, .. } => {
+                format!("the service is misconfigured: check {setting}")
+            }
             Self::Config { .. } | Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -180,19 +198,14 @@ impl Error {
         )
     }
 
-    /// Names the resource of a generic upstream "not found".
-    pub fn not_found_as(self, resource: &'static str, id: impl Into<String>) -> Self {
-        match self {
-            Self::NotFound { .. } => Self::NotFound {
-                resource,
-                id: id.into(),
-            },
-            other => other,
-        }
-    }
-
-    /// Classifies an AWS SDK error from `service` ("HealthOmics", "CloudWatch Logs", ...).
-    pub fn from_sdk<E>(service: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    /// Classifies an AWS SDK error from `service` ("HealthOmics", "CloudWatch Logs", ...) for a call that asked for
+    /// `lookup`: an upstream "not found" becomes [`Error::NotFound`] naming what was asked for, or
+    /// [`Error::Misconfigured`] when what is missing is a configured resource.
+    pub fn from_sdk<E>(
+        service: &'static str,
+        err: SdkError<E, HttpResponse>,
+        lookup: Lookup,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -215,13 +228,14 @@ impl Error {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let retry_after = retry_after_header(ctx.raw());
-                classify(
-                    service,
-                    ctx.err().code(),
-                    ctx.err().message(),
-                    status,
-                    retry_after,
-                )
+                let (code, message) = (ctx.err().code(), ctx.err().message());
+                match classify(service, code, message, status, retry_after) {
+                    Classified::Error(error) => error,
+                    Classified::Missing => {
+                        let (code, message) = (code.map(str::to_owned), message.map(str::to_owned));
+                        lookup.missing(service, code.as_deref(), message.as_deref(), Box::new(err))
+                    }
+                }
             }
             _ => Self::Upstream {
                 service,
@@ -232,6 +246,13 @@ impl Error {
     }
 }
 
+/// An upstream error: classified, or "something is missing" for [`Lookup::missing`] to name.
+#[derive(Debug)]
+enum Classified {
+    Error(Error),
+    Missing,
+}
+
 /// Maps an upstream error code and status to a domain error.
 fn classify(
     service: &'static str,
@@ -239,14 +260,11 @@ fn classify(
     message: Option<&str>,
     status: u16,
     retry_after: Option<u64>,
-) -> Error {
+) -> Classified {
     let message = format!("{}: {}", code.unwrap_or("Unknown"), message.unwrap_or(""));
-    match code.unwrap_or("") {
+    let error = match code.unwrap_or("") {
         "ResourceNotFoundException" | "NotFound" | "NoSuchKey" | "NoSuchBucket" => {
-            Error::NotFound {
-                resource: "resource",
-                id: String::new(),
-            }
+            return Classified::Missing;
         }
         "ThrottlingException"
         | "ThrottledException"
@@ -275,10 +293,7 @@ fn classify(
                 retry_after_secs: retry_after.unwrap_or(1),
             },
             403 => Error::AccessDenied { service, message },
-            404 => Error::NotFound {
-                resource: "resource",
-                id: String::new(),
-            },
+            404 => return Classified::Missing,
             408 => Error::Timeout { service },
             _ => Error::Upstream {
                 service,
@@ -286,7 +301,113 @@ fn classify(
                 message,
             },
         },
+    };
+    Classified::Error(error)
+}
+
+/// What a call asked for, so that an upstream "not found" names it ([`Error::from_sdk`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A resource the caller named (a run, a task): missing is [`Error::NotFound`] naming it (404).
+    Named {
+        /// What kind of resource ("run", "task").
+        resource: &'static str,
+        /// Its id, as the caller gave it.
+        id: String,
+    },
+    /// A resource this deployment is configured with (a table): missing is [`Error::Misconfigured`] naming
+    /// `setting` (500).
+    Configured {
+        /// The environment variable naming the resource.
+        setting: &'static str,
+    },
+    /// A call that names no resource (a listing): an upstream "not found" is an upstream fault.
+    Unnamed,
+    /// A resource the caller named inside a configured container (an S3 key in the reports bucket, a log stream
+    /// in the log group): a missing container is [`Error::Misconfigured`], a missing item [`Error::NotFound`].
+    Within {
+        /// The environment variable naming the container.
+        setting: &'static str,
+        /// What kind of item ("report", "log stream").
+        resource: &'static str,
+        /// Its id.
+        id: String,
+    },
+}
+
+impl Lookup {
+    /// A run the caller named.
+    pub fn run(id: impl Into<String>) -> Self {
+        Self::Named {
+            resource: "run",
+            id: id.into(),
+        }
     }
+
+    /// A resource the caller named.
+    pub fn named(resource: &'static str, id: impl Into<String>) -> Self {
+        Self::Named {
+            resource,
+            id: id.into(),
+        }
+    }
+
+    /// A configured resource, named by `setting`.
+    pub fn configured(setting: &'static str) -> Self {
+        Self::Configured { setting }
+    }
+
+    /// An item `id` of kind `resource` in the configured container named by `setting`.
+    pub fn within(setting: &'static str, resource: &'static str, id: impl Into<String>) -> Self {
+        Self::Within {
+            setting,
+            resource,
+            id: id.into(),
+        }
+    }
+
+    /// The error for an upstream "not found" (`code`, `message`) of this lookup; for callers that recognise a
+    /// modelled not-found error themselves (a typed error built without metadata has no code).
+    pub fn missing(
+        self,
+        service: &'static str,
+        code: Option<&str>,
+        message: Option<&str>,
+        source: BoxError,
+    ) -> Error {
+        let misconfigured = |setting| Error::Misconfigured {
+            setting,
+            service,
+            source,
+        };
+        match self {
+            Self::Unnamed => Error::Upstream {
+                service,
+                status: Some(404),
+                message: format!("{}: {}", code.unwrap_or("Unknown"), message.unwrap_or("")),
+            },
+            Self::Named { resource, id } => Error::NotFound { resource, id },
+            Self::Configured { setting } => misconfigured(setting),
+            Self::Within {
+                setting,
+                resource,
+                id,
+            } => {
+                if container_missing(code, message) {
+                    misconfigured(setting)
+                } else {
+                    Error::NotFound { resource, id }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a "not found" is about the container (an S3 bucket, a CloudWatch Logs group) rather than an item in
+/// it. CloudWatch Logs answers `ResourceNotFoundException` for both and tells them apart only in its message.
+fn container_missing(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("NoSuchBucket")
+        || message.is_some_and(|m| m.to_ascii_lowercase().contains("log group does not exist"))
 }
 
 fn retry_after_header(response: &HttpResponse) -> Option<u64> {
@@ -294,7 +415,7 @@ fn retry_after_header(response: &HttpResponse) -> Option<u64> {
 }
 
 /// The error and its sources on one line, for logs.
-fn display_chain(err: &dyn std::error::Error) -> String {
+pub fn display_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -309,48 +430,69 @@ fn display_chain(err: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    fn classified(
+        code: Option<&str>,
+        message: Option<&str>,
+        status: u16,
+        retry: Option<u64>,
+    ) -> Error {
+        match classify("HealthOmics", code, message, status, retry) {
+            Classified::Error(error) => error,
+            Classified::Missing => panic!("{code:?} {status} classified as missing"),
+        }
+    }
+
+    fn source() -> BoxError {
+        "upstream text: arn:aws:dynamodb:us-east-1:1:table/secret".into()
+    }
+
     #[test]
     fn classifies_upstream_codes() {
         let s = "HealthOmics";
-        assert!(matches!(
-            classify(s, Some("ResourceNotFoundException"), None, 404, None),
-            Error::NotFound { .. }
-        ));
-        let throttled = classify(s, Some("ThrottlingException"), None, 429, Some(3));
+        for (code, status) in [
+            (Some("ResourceNotFoundException"), 404),
+            (Some("NoSuchKey"), 404),
+            (None, 404),
+        ] {
+            assert!(matches!(
+                classify(s, code, None, status, None),
+                Classified::Missing
+            ));
+        }
+        let throttled = classified(Some("ThrottlingException"), None, 429, Some(3));
         assert_eq!(throttled.http_status(), 429);
         assert_eq!(throttled.retry_after_secs(), Some(3));
         assert_eq!(
-            classify(s, Some("ThrottlingException"), None, 429, None).retry_after_secs(),
+            classified(Some("ThrottlingException"), None, 429, None).retry_after_secs(),
             Some(1)
         );
         assert_eq!(
-            classify(s, Some("AccessDeniedException"), None, 403, None).http_status(),
+            classified(Some("AccessDeniedException"), None, 403, None).http_status(),
             403
         );
         assert_eq!(
-            classify(s, Some("ValidationException"), None, 400, None).http_status(),
+            classified(Some("ValidationException"), None, 400, None).http_status(),
             400
         );
         assert_eq!(
-            classify(s, Some("InternalServerException"), None, 500, None).http_status(),
+            classified(Some("InternalServerException"), None, 500, None).http_status(),
             502
         );
         assert_eq!(
-            classify(s, Some("RequestTimeoutException"), None, 408, None).http_status(),
+            classified(Some("RequestTimeoutException"), None, 408, None).http_status(),
             504
         );
-        assert_eq!(classify(s, None, None, 503, None).http_status(), 502);
-        assert_eq!(classify(s, None, None, 429, None).http_status(), 429);
+        assert_eq!(classified(None, None, 503, None).http_status(), 502);
+        assert_eq!(classified(None, None, 429, None).http_status(), 429);
         assert_eq!(
-            classify(s, Some("ServiceQuotaExceededException"), None, 402, None).http_status(),
+            classified(Some("ServiceQuotaExceededException"), None, 402, None).http_status(),
             502
         );
     }
 
     #[test]
     fn public_messages_hide_upstream_text() {
-        let err = classify(
-            "HealthOmics",
+        let err = classified(
             Some("InternalServerException"),
             Some("db shard 7 exploded"),
             500,
@@ -362,16 +504,82 @@ mod tests {
     }
 
     #[test]
-    fn not_found_names_the_resource() {
-        let err = classify(
+    fn a_missing_named_resource_is_404_naming_it() {
+        let err = Lookup::run("42").missing(
             "HealthOmics",
             Some("ResourceNotFoundException"),
             None,
-            404,
-            None,
-        )
-        .not_found_as("run", "42");
+            source(),
+        );
         assert_eq!(err.public_message(), "run 42 not found");
-        assert_eq!(err.code(), "NotFound");
+        assert_eq!((err.http_status(), err.code()), (404, "NotFound"));
+        let err = Lookup::within("REPORTS_BUCKET_NAME", "report", "runs/1/u/report.json.gz")
+            .missing("S3", Some("NoSuchKey"), None, source());
+        assert_eq!(
+            err.public_message(),
+            "report runs/1/u/report.json.gz not found"
+        );
+        let stream = Lookup::within("LOG_GROUP_NAME", "log stream", "manifest/run/1/u").missing(
+            "CloudWatch Logs",
+            Some("ResourceNotFoundException"),
+            Some("The specified log stream does not exist."),
+            source(),
+        );
+        assert!(
+            matches!(
+                stream,
+                Error::NotFound {
+                    resource: "log stream",
+                    ..
+                }
+            ),
+            "{stream:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_configured_resource_is_500_naming_the_setting() {
+        let table = Lookup::configured("RUNS_TABLE_NAME").missing(
+            "DynamoDB",
+            Some("ResourceNotFoundException"),
+            Some("Requested resource not found"),
+            source(),
+        );
+        let bucket = Lookup::within("REPORTS_BUCKET_NAME", "report", "k").missing(
+            "S3",
+            Some("NoSuchBucket"),
+            None,
+            source(),
+        );
+        let group = Lookup::within("LOG_GROUP_NAME", "log stream", "s").missing(
+            "CloudWatch Logs",
+            Some("ResourceNotFoundException"),
+            Some("The specified log group does not exist."),
+            source(),
+        );
+        for (err, setting) in [
+            (table, "RUNS_TABLE_NAME"),
+            (bucket, "REPORTS_BUCKET_NAME"),
+            (group, "LOG_GROUP_NAME"),
+        ] {
+            assert_eq!(
+                (err.http_status(), err.code()),
+                (500, "Misconfigured"),
+                "{err:?}"
+            );
+            assert!(
+                err.public_message().contains(setting),
+                "{}",
+                err.public_message()
+            );
+            assert!(
+                !err.public_message().contains("secret"),
+                "{}",
+                err.public_message()
+            );
+            // The upstream error stays reachable for logs.
+            let chain = display_chain(&err);
+            assert!(chain.contains("upstream text"), "{chain}");
+        }
     }
 }

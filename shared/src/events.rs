@@ -139,10 +139,7 @@ pub fn parse_run_event(payload: Value) -> RunEvent {
 
 /// Whether `value` can address a manifest stream: 1 to 64 letters, digits or dashes.
 pub fn is_well_formed_uuid(value: &str) -> bool {
-    (1..=64).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    crate::record::RunUuid::parse(value).is_ok()
 }
 
 #[cfg(test)]

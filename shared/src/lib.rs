@@ -2,7 +2,9 @@
 //!
 //! - [`config`]: configuration read once from the environment at cold start.
 //! - [`clients`]: AWS clients built from one `aws-config` load, honouring `AWS_ENDPOINT_URL*`.
-//! - [`ids`], [`status`], [`time`]: validated identifiers, status enums and ISO-8601 timestamps.
+//! - [`record`]: the record layer at the bottom: the enriched run, the analysis results, validated ids
+//!   ([`ids`], re-exported from [`record::ids`]) and the maths helpers. No AWS, no HTTP.
+//! - [`status`], [`time`]: status enums and ISO-8601 timestamps.
 //! - [`omics`]: the HealthOmics wrapper (runs and tasks) and its domain models.
 //! - [`manifest`]: a streaming reader of the run manifest HealthOmics writes to CloudWatch Logs.
 //! - [`error`]: the one error enum, with its mapping to HTTP status codes.
@@ -11,7 +13,10 @@
 //! - [`enrich`]: turns a finished run into an enriched record; [`store`] keeps it (S3, DynamoDB, EventBridge).
 //! - [`api`]: the HTTP API glue: routes, handlers, cursors, error responses.
 //! - [`iam`]: the IAM actions each Lambda function calls (checked against `template.yaml`).
-//! - [`analysis`]: cost, right-sizing, failure diagnosis, the timeline and run comparison.
+//! - [`analysis`]: cost, right-sizing, failure diagnosis, the timeline and run comparison: pure, on records.
+//!
+//! Dependencies point down only (`shared/tests/layers.rs` checks it): `time`, `status` → `record` → `analysis`
+//! → `error`, `config`, `clients`, `logging` → `omics`, `manifest`, `events` → `store` → `enrich` → `api` → `iam`.
 
 pub mod analysis;
 pub mod api;
@@ -21,10 +26,10 @@ pub mod enrich;
 pub mod error;
 pub mod events;
 pub mod iam;
-pub mod ids;
 pub mod logging;
 pub mod manifest;
 pub mod omics;
+pub mod record;
 pub mod status;
 pub mod store;
 pub mod time;
@@ -32,5 +37,6 @@ pub mod time;
 pub use clients::AwsClients;
 pub use config::Config;
 pub use error::{Error, Result};
-pub use ids::{RunGroupId, RunId, TaskId};
+pub use record::ids;
+pub use record::{RunGroupId, RunId, RunUuid, TaskId};
 pub use status::{RunStatus, TaskStatus};

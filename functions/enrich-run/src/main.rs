@@ -14,6 +14,7 @@ mod lambda;
 
 use anyhow::Context;
 use clap::Parser;
+use omics_introspect::config::load_analysis_settings;
 use omics_introspect::enrich::Enricher;
 use omics_introspect::{AwsClients, Config};
 
@@ -26,11 +27,12 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading the configuration")?;
     let clients = AwsClients::from_env().await;
     // Prices and headroom of the report's analysis sections (PRICES_URI: a file or s3://; RIGHT_SIZING_HEADROOM).
-    let analysis = omics_introspect::analysis::Settings::from_env(&clients.s3)
+    let analysis = load_analysis_settings(&clients.s3)
         .await
         .context("reading the analysis settings")?;
-    omics_introspect::analysis::Settings::install(analysis);
-    let enricher = Enricher::new(&clients, &config).context("building the enricher")?;
+    let enricher = Enricher::new(&clients, &config)
+        .context("building the enricher")?
+        .with_settings(analysis);
     match cli {
         Some(cli) => cli::run(cli, &enricher, &clients, &config).await,
         None => lambda::run(&enricher).await,

@@ -1,8 +1,9 @@
 //! Run analytics: what a run cost, how to right-size it, why it failed, how it ran over time, and how it differs
 //! from another run.
 //!
-//! Everything here works on the enriched record ([`crate::enrich::EnrichedRun`]) and never calls AWS, except
-//! loading a price table from S3 at start ([`Settings::from_env`]).
+//! Everything here works on the record layer ([`crate::record`]) only: inputs in, results out, settings (the
+//! price table, the headroom) passed in explicitly. It never calls AWS and reads no environment; the result types
+//! live in [`crate::record`] and are re-exported here.
 //!
 //! - [`cost`]: compute per task (hourly price × max(running s, 60); cached tasks free and flagged), STATIC and
 //!   DYNAMIC run storage, and a total that says what it holds.
@@ -11,8 +12,7 @@
 //! - [`diagnosis`]: failed tasks in failure order, classified, with the next step to try.
 //! - [`timeline`]: an SVG Gantt chart or an HTML page of it.
 //! - [`compare`]: two stored runs side by side.
-//! - [`prices`], [`instances`], [`settings`]: the price table, the instance catalogue, the configuration;
-//!   [`lenient`] reads the sections of stored records written by other versions.
+//! - [`prices`], [`instances`], [`settings`]: the price table, the instance catalogue, the settings passed in.
 //!
 //! [`Analyzer`] computes the report sections (cost, right-sizing, diagnosis) while tasks stream past, so the
 //! enrichment builder can add them without holding every task twice.
@@ -21,7 +21,6 @@ pub mod compare;
 pub mod cost;
 pub mod diagnosis;
 pub mod instances;
-pub mod lenient;
 pub mod names;
 pub mod prices;
 pub mod rightsizing;
@@ -37,9 +36,9 @@ pub use cost::{RunCost, TaskCost};
 pub use diagnosis::Diagnosis;
 pub use prices::{PriceTable, PricesUri};
 pub use rightsizing::Rightsizing;
-pub use settings::Settings;
+pub use settings::{Settings, SettingsError};
 
-use crate::enrich::{EnrichedRun, EnrichedTask, FailedTask, RunInfo};
+use crate::record::{EnrichedRun, EnrichedTask, FailedTask, RunInfo};
 use crate::status::RunStatus;
 
 use cost::{CostAccumulator, region_from_arn, storage_cost};

@@ -5,13 +5,35 @@
 //! instance-hour), `Run Storage` (STATIC run storage, USD per GiB-hour) or `Dynamic Run Storage` (USD per
 //! GiB-hour). A lookup that finds nothing answers `None`: the caller reports a null cost and a warning, never a
 //! guess.
+//!
+//! Reading the table `PRICES_URI` names (a file or S3) happens at start, in [`crate::config::load_analysis_settings`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::error::{Error, Result};
+type Result<T> = std::result::Result<T, SettingsError>;
+
+/// A setting of the analysis that cannot be used; names the environment variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct SettingsError {
+    /// The environment variable at fault ([`PRICES_URI_VAR`] or `RIGHT_SIZING_HEADROOM`).
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl SettingsError {
+    /// An unusable price table (`PRICES_URI`).
+    pub fn prices(message: impl Into<String>) -> Self {
+        Self {
+            variable: PRICES_URI_VAR,
+            message: message.into(),
+        }
+    }
+}
 
 /// The bundled table, compiled in.
 pub const BUNDLED_PRICES: &str = include_str!("../../data/prices.json");
@@ -69,35 +91,24 @@ pub struct PriceTable {
     pub regions: BTreeMap<String, BTreeMap<String, Price>>,
 }
 
-/// Which table is in use, for the report.
-#[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PriceTableInfo {
-    /// `bundled`, or the `PRICES_URI` it was read from.
-    pub origin: String,
-    /// The table's `retrieved` date.
-    pub retrieved: Option<String>,
-}
-
 impl PriceTable {
     /// Parses a table; every price must be a finite, non-negative number.
     pub fn parse(json: &str) -> Result<Self> {
         let table: Self = serde_json::from_str(json)
-            .map_err(|e| Error::invalid("prices", format!("not a price table: {e}")))?;
+            .map_err(|e| SettingsError::prices(format!("not a price table: {e}")))?;
         if table.currency != "USD" {
-            return Err(Error::invalid(
-                "prices",
-                format!("currency {} is not USD", table.currency),
-            ));
+            return Err(SettingsError::prices(format!(
+                "currency {} is not USD",
+                table.currency
+            )));
         }
         for (region, resources) in &table.regions {
             for (resource, price) in resources {
                 if !price.usd.is_finite() || price.usd < 0.0 {
-                    return Err(Error::invalid(
-                        "prices",
-                        format!("{region} {resource}: {} is not a price", price.usd),
-                    ));
+                    return Err(SettingsError::prices(format!(
+                        "{region} {resource}: {} is not a price",
+                        price.usd
+                    )));
                 }
             }
         }
@@ -144,54 +155,20 @@ impl PricesUri {
                     bucket: bucket.to_owned(),
                     key: key.to_owned(),
                 }),
-                _ => Err(Error::Config {
-                    variable: PRICES_URI_VAR,
-                    message: format!("expected s3://bucket/key, got {text:?}"),
-                }),
+                _ => Err(SettingsError::prices(format!(
+                    "expected s3://bucket/key, got {text:?}"
+                ))),
             };
         }
         if text.is_empty() {
-            return Err(Error::Config {
-                variable: PRICES_URI_VAR,
-                message: "empty".to_owned(),
-            });
+            return Err(SettingsError::prices("empty"));
         }
         Ok(Self::File(text.to_owned()))
     }
 }
 
+/// The IAM action reading an `s3://` table needs ([`crate::config::load_analysis_settings`] makes the call).
 pub const GET_OBJECT: &str = "s3:GetObject"; // IAM action, see crate::iam
-/// Reads the table `uri` names; S3 objects through `s3`.
-pub async fn load_prices(uri: &PricesUri, s3: &aws_sdk_s3::Client) -> Result<PriceTable> {
-    let text = match uri {
-        PricesUri::File(path) => read_file(path)?,
-        PricesUri::S3 { bucket, key } => {
-            let out = s3
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk("S3", e).not_found_as("price table", key))?;
-            let bytes = out.body.collect().await.map_err(|e| Error::Upstream {
-                service: "S3",
-                status: None,
-                message: format!("reading s3://{bucket}/{key}: {e}"),
-            })?;
-            String::from_utf8(bytes.into_bytes().to_vec())
-                .map_err(|_| Error::invalid("prices", "the price table is not UTF-8"))?
-        }
-    };
-    PriceTable::parse(&text)
-}
-
-/// Reads a table from a file.
-pub fn read_file(path: &str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::Config {
-        variable: PRICES_URI_VAR,
-        message: format!("reading {path}: {e}"),
-    })
-}
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::rightsizing::{Action, GroupRecommendation};
+use crate::record::{Action, GroupRecommendation};
 
 fn changes(groups: &[GroupRecommendation]) -> impl Iterator<Item = &GroupRecommendation> {
     groups

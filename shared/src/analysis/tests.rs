@@ -5,7 +5,7 @@
 use super::diagnosis::FailureClass;
 use super::rightsizing::{Action, needed};
 use super::*;
-use crate::enrich::{
+use crate::record::{
     EnrichedRun, EnrichedTask, FailedTask, ManifestInfo, ReportHead, ReportSummary, Resources,
     RunInfo, SourceFlags,
 };

@@ -72,7 +72,7 @@ impl ApiState {
         };
         let sdk = load_sdk_config().await;
         let state = Self::from_sdk_config(&sdk, config, cursor_key);
-        let settings = Settings::from_env(&state.clients.s3).await?;
+        let settings = crate::config::load_analysis_settings(&state.clients.s3).await?;
         Ok(state.with_settings(settings))
     }
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::config::vars::LOG_GROUP_NAME;
+use crate::error::{Error, Lookup, Result};
 use crate::events::is_well_formed_uuid;
 use crate::ids::RunId;
 use crate::time::Timestamp;
@@ -77,7 +78,9 @@ pub async fn manifest_streams(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::from_sdk("CloudWatch Logs", e))?;
+        let page = page.map_err(|e| {
+            Error::from_sdk("CloudWatch Logs", e, Lookup::configured(LOG_GROUP_NAME))
+        })?;
         for stream in page.log_streams.unwrap_or_default() {
             let created = stream.creation_time;
             if created.is_some_and(|ms| ms < since_ms) {

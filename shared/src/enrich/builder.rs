@@ -10,14 +10,14 @@ use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
 
-use super::model::{
-    EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportHead, RunInfo,
-    SCHEMA_VERSION, SourceFlags,
-};
 use super::rows::TaskTable;
 use super::summary::summarize;
-use super::writer::{ReportBytes, write_report};
+use super::writer::write_report;
 use crate::error::Result;
+use crate::record::{
+    EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportBytes, ReportHead,
+    RunInfo, SCHEMA_VERSION, SourceFlags,
+};
 
 /// The last lines of a failed task's log, or why there are none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -246,7 +246,7 @@ impl EnrichmentBuilder {
     }
 
     /// Writes the record. Consumes the builder: the rows are turned into JSON one by one.
-    pub fn build(self, inputs: BuildInputs) -> Result<BuiltRecord> {
+    pub fn build(self, inputs: BuildInputs, settings: &Settings) -> Result<BuiltRecord> {
         let warnings = self.warnings();
         let manifest_complete = self.manifest_complete();
         let run = self.run_info();
@@ -295,7 +295,7 @@ impl EnrichmentBuilder {
             .collect();
 
         let analysis = {
-            let mut analyzer = Analyzer::new(Settings::current(), arn.as_deref(), &run);
+            let mut analyzer = Analyzer::new(settings, arn.as_deref(), &run);
             for row in &rows {
                 analyzer.observe(&row.to_report());
             }

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use super::{BuildInputs, EnrichedRun, EnrichmentBuilder, LogTail, ManifestRead, gunzip};
+use crate::analysis::Settings;
 use crate::ids::RunId;
 use crate::manifest::{ManifestPage, ManifestRecord, ParseWarnings, parse_line};
 use crate::omics::{Run, Task};
@@ -56,7 +57,7 @@ fn built_run(
     builder: EnrichmentBuilder,
     status: RunStatus,
 ) -> (super::EnrichmentSummary, EnrichedRun) {
-    let built = builder.build(inputs(status)).unwrap();
+    let built = builder.build(inputs(status), &Settings::default()).unwrap();
     let run = serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap();
     (built.summary, run)
 }
@@ -200,7 +201,9 @@ fn hundred_thousand_tasks_build_time() {
     b.add_manifest_page(page);
     b.finish_manifest(read(n, 0));
     let merged = started.elapsed();
-    let built = b.build(inputs(RunStatus::Completed)).unwrap();
+    let built = b
+        .build(inputs(RunStatus::Completed), &Settings::default())
+        .unwrap();
     eprintln!(
         "{n} tasks: merge {merged:?}, build {:?}, {} JSON bytes, {} gzip bytes, at {}",
         started.elapsed() - merged,

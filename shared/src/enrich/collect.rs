@@ -4,7 +4,8 @@
 use futures::{StreamExt, TryStreamExt};
 
 use super::builder::{EnrichmentBuilder, LogTail, ManifestRead, task_log_stream};
-use crate::error::{Error, Result};
+use crate::config::vars::LOG_GROUP_NAME;
+use crate::error::{Error, Lookup, Result};
 use crate::ids::{RunId, TaskId};
 use crate::manifest::ManifestReader;
 use crate::omics::HealthOmics;
@@ -117,10 +118,6 @@ pub async fn log_tail(
         .limit(LOG_TAIL_LINES)
         .send()
         .await;
-    let typed_not_found = result.as_ref().is_err_and(|e| {
-        e.as_service_error()
-            .is_some_and(|e| e.is_resource_not_found_exception())
-    });
     match result {
         Ok(out) => {
             let lines: Vec<String> = out
@@ -135,11 +132,7 @@ pub async fn log_tail(
                 .then(|| format!("log stream {stream} has no events"));
             Ok(LogTail { lines, note })
         }
-        Err(err) => match Error::from_sdk("CloudWatch Logs", err) {
-            _ if typed_not_found => Ok(LogTail {
-                lines: Vec::new(),
-                note: Some(format!("log stream {stream} not found")),
-            }),
+        Err(err) => match classify_logs_error(err, stream) {
             Error::NotFound { .. } => Ok(LogTail {
                 lines: Vec::new(),
                 note: Some(format!("log stream {stream} not found")),
@@ -150,6 +143,24 @@ pub async fn log_tail(
             }),
             other => Err(other),
         },
+    }
+}
+
+/// Classifies a failed log read of `stream`; a modelled not-found error built without metadata counts too.
+fn classify_logs_error(
+    err: aws_sdk_cloudwatchlogs::error::SdkError<
+        aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError,
+    >,
+    stream: &str,
+) -> Error {
+    let lookup = Lookup::within(LOG_GROUP_NAME, "log stream", stream);
+    let typed_not_found = err
+        .as_service_error()
+        .filter(|e| e.is_resource_not_found_exception())
+        .map(ToString::to_string);
+    match typed_not_found {
+        Some(text) => lookup.missing("CloudWatch Logs", None, Some(&text), Box::new(err)),
+        None => Error::from_sdk("CloudWatch Logs", err, lookup),
     }
 }
 

@@ -1,13 +1,14 @@
 //! One enrichment, end to end: GetRun, the manifest (waiting for a late one), the task list, failed task
 //! details, the record, and the idempotent writes.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::builder::{BuildInputs, BuiltRecord, EnrichmentBuilder};
 use super::collect;
-use super::model::SCHEMA_VERSION;
+use crate::analysis::Settings;
 use crate::clients::AwsClients;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -15,6 +16,7 @@ use crate::events::{RunEvent, RunFinished, is_well_formed_uuid, parse_run_event}
 use crate::ids::RunId;
 use crate::manifest::ManifestReader;
 use crate::omics::{HealthOmics, Run};
+use crate::record::SCHEMA_VERSION;
 use crate::status::RunStatus;
 use crate::store::{
     EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
@@ -130,10 +132,12 @@ pub struct Enricher {
     summaries: SummaryStore,
     publisher: EventPublisher,
     manifest_wait: Duration,
+    settings: Arc<Settings>,
 }
 
 impl Enricher {
-    /// Builds from clients and configuration; fails (at cold start) without a table or bucket.
+    /// Builds from clients and configuration, with the bundled price table and the default headroom (see
+    /// [`Self::with_settings`]); fails (at cold start) without a table or bucket.
     pub fn new(clients: &AwsClients, config: &Config) -> Result<Self> {
         Ok(Self {
             omics: HealthOmics::new(clients.omics.clone()),
@@ -144,7 +148,17 @@ impl Enricher {
             summaries: SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?),
             publisher: EventPublisher::new(clients.eventbridge.clone(), &config.event_bus),
             manifest_wait: config.manifest_wait,
+            settings: Arc::new(Settings::default()),
         })
+    }
+
+    /// The same enricher with the analysis `settings` (price table, headroom) its records are analysed with;
+    /// `enrich-run` loads them once at start ([`crate::config::load_analysis_settings`]).
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            ..self
+        }
     }
 
     /// The summary store (for readers).
@@ -264,7 +278,8 @@ impl Enricher {
             workflow_name: request.workflow_name.clone(),
         };
         let collected = started.elapsed();
-        let built = tokio::task::spawn_blocking(move || builder.build(inputs))
+        let settings = Arc::clone(&self.settings);
+        let built = tokio::task::spawn_blocking(move || builder.build(inputs, &settings))
             .await
             .map_err(|e| Error::Internal(format!("building the record: {e}")))??;
 

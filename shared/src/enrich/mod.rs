@@ -26,12 +26,16 @@ mod collect;
 mod enricher;
 #[cfg(test)]
 mod enricher_tests;
-mod math;
-mod model;
 mod rows;
 mod summary;
 mod writer;
 
+pub use crate::record::{
+    EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
+    ReportBytes, ReportHead, ReportSummary, Resources, RunInfo, SCHEMA_VERSION, SourceFlags,
+    Utilization, status_rank,
+};
+pub use crate::record::{ratio, round_to, seconds_between};
 pub use builder::{
     BuildInputs, BuiltRecord, EnrichmentBuilder, LogTail, ManifestRead, task_log_stream,
 };
@@ -39,10 +43,4 @@ pub use collect::{
     LOG_TAIL_LINES, MAX_FAILED_DETAILS, failed_details, list_tasks, log_tail, read_manifest,
 };
 pub use enricher::{EnrichOutcome, EnrichRequest, Enricher};
-pub use math::{ratio, round_to, seconds_between};
-pub use model::{
-    EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
-    ReportHead, ReportSummary, Resources, RunInfo, SCHEMA_VERSION, SourceFlags, Utilization,
-    status_rank,
-};
-pub use writer::{ReportBytes, gunzip, sha256_hex, write_report};
+pub use writer::{gunzip, sha256_hex, write_report};

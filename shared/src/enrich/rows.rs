@@ -12,8 +12,7 @@ use crate::omics::Task;
 use crate::status::TaskStatus;
 use crate::time::Timestamp;
 
-use super::math::{ratio, seconds_between};
-use super::model::{EnrichedTask, Resources, Utilization};
+use crate::record::{EnrichedTask, Resources, Utilization, ratio, seconds_between};
 
 /// Seen in the manifest.
 const IN_MANIFEST: u8 = 1;

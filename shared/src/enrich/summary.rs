@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::math::{round_to, seconds_between};
-use super::model::{ReportSummary, RunInfo};
 use super::rows::TaskRow;
+use crate::record::{ReportSummary, RunInfo, round_to, seconds_between};
 
 /// Sums over the rows in their final order (so float sums are the same on every run), then rounds: hours to 6
 /// decimals, utilization to 4, seconds to 3.

@@ -10,22 +10,11 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
-use super::model::{EnrichedTask, ReportHead};
 use crate::error::{Error, Result};
+use crate::record::{EnrichedTask, ReportBytes, ReportHead};
 
 /// Bytes of JSON collected before they go to the compressor.
 const WRITE_BUFFER: usize = 64 * 1024;
-
-/// A finished gzip JSON record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportBytes {
-    /// The gzip stream.
-    pub gzip: Vec<u8>,
-    /// `sha256:<hex>` of [`Self::gzip`].
-    pub sha256: String,
-    /// Size of the JSON before compression.
-    pub json_bytes: u64,
-}
 
 /// Counts what passes through.
 struct Counting<W> {
@@ -114,7 +103,7 @@ pub fn gunzip(gzip: &[u8]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enrich::model::{EnrichedRun, ManifestInfo, ReportSummary, RunInfo, SourceFlags};
+    use crate::record::{EnrichedRun, ManifestInfo, ReportSummary, RunInfo, SourceFlags};
     use crate::status::RunStatus;
 
     fn head() -> ReportHead {

@@ -5,7 +5,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::record::{ManifestRecord, ManifestRun, ManifestTask, parse_line};
-use crate::error::{Error, Result};
+use crate::config::vars::LOG_GROUP_NAME;
+use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
 
 /// Service name used in errors and logs.
@@ -233,12 +234,17 @@ impl ManifestPages {
     }
 
     fn classify(&self, err: aws_sdk_cloudwatchlogs::error::SdkError<GetLogEventsError>) -> Error {
+        let lookup = Lookup::within(LOG_GROUP_NAME, "manifest stream", &self.stream);
         let typed_not_found = err
             .as_service_error()
-            .is_some_and(GetLogEventsError::is_resource_not_found_exception);
-        match Error::from_sdk(SERVICE, err) {
+            .filter(|e| e.is_resource_not_found_exception())
+            .map(ToString::to_string);
+        let error = match typed_not_found {
+            Some(text) => lookup.missing(SERVICE, None, Some(&text), Box::new(err)),
+            None => Error::from_sdk(SERVICE, err, lookup),
+        };
+        match error {
             Error::NotFound { .. } => self.not_found(),
-            _ if typed_not_found => self.not_found(),
             other => other,
         }
     }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use serde_with::skip_serializing_none;
 
 use crate::ids::id_from_arn;
+pub use crate::record::RunMetrics;
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::Timestamp;
 
@@ -47,24 +48,6 @@ pub struct ManifestRun {
     #[serde(default, with = "crate::time::optional")]
     pub stop_time: Option<Timestamp>,
     pub metrics: Option<RunMetrics>,
-}
-
-/// Storage and duration metrics of a run.
-#[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RunMetrics {
-    /// Provisioned run storage, GiB.
-    #[serde(rename = "storageReservedGiB")]
-    pub storage_reserved_gib: Option<f64>,
-    /// Peak run storage use, GiB.
-    #[serde(rename = "storageMaximumGiB")]
-    pub storage_maximum_gib: Option<f64>,
-    /// Average run storage use, GiB.
-    #[serde(rename = "storageAverageGiB")]
-    pub storage_average_gib: Option<f64>,
-    /// Run duration as HealthOmics measured it.
-    #[serde(rename = "runningSeconds")]
-    pub running_seconds: Option<f64>,
 }
 
 /// A task object of a manifest.

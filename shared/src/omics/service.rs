@@ -4,7 +4,7 @@ use futures::Stream;
 use futures::stream;
 
 use super::model::{ListRunsFilter, Page, PageRequest, Run, RunSummary, Task};
-use crate::error::{Error, Result};
+use crate::error::{Error, Lookup, Result};
 use crate::ids::{RunId, TaskId};
 use crate::status::TaskStatus;
 
@@ -35,7 +35,7 @@ impl HealthOmics {
             .send()
             .await
             .map(Run::from)
-            .map_err(|e| Error::from_sdk(SERVICE, e).not_found_as("run", run_id.as_str()))
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::run(run_id.as_str())))
     }
 
     pub const LIST_RUNS: &str = "omics:ListRuns"; // IAM action, see crate::iam
@@ -55,7 +55,7 @@ impl HealthOmics {
             .set_max_results(page.max_results)
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::Unnamed))?;
         Ok(Page {
             items: out
                 .items
@@ -84,7 +84,7 @@ impl HealthOmics {
             .set_max_results(page.max_results)
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e).not_found_as("run", run_id.as_str()))?;
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::run(run_id.as_str())))?;
         Ok(Page {
             items: out
                 .items
@@ -107,7 +107,11 @@ impl HealthOmics {
             .await
             .map(Task::from)
             .map_err(|e| {
-                Error::from_sdk(SERVICE, e).not_found_as("task", format!("{run_id}/{task_id}"))
+                Error::from_sdk(
+                    SERVICE,
+                    e,
+                    Lookup::named("task", format!("{run_id}/{task_id}")),
+                )
             })
     }
 
@@ -143,11 +147,43 @@ impl HealthOmics {
                     }
                     // An error ends the stream: the paginator cannot resume after it.
                     Err(e) => Some((
-                        Err(Error::from_sdk(SERVICE, e).not_found_as("run", run_id.as_str())),
+                        Err(Error::from_sdk(SERVICE, e, Lookup::run(run_id.as_str()))),
                         None,
                     )),
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_omics::operation::get_run::GetRunError;
+    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_run_is_404_naming_the_run() {
+        let rule = mock!(aws_sdk_omics::Client::get_run).then_error(|| {
+            GetRunError::generic(
+                ErrorMetadata::builder()
+                    .code("ResourceNotFoundException")
+                    .message("internal: shard 7")
+                    .build(),
+            )
+        });
+        let omics = HealthOmics::new(mock_client!(aws_sdk_omics, [&rule]));
+        let err = omics
+            .get_run(&RunId::parse("42").unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (404, "NotFound"),
+            "{err:?}"
+        );
+        assert_eq!(err.public_message(), "run 42 not found");
     }
 }

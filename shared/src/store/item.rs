@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::enrich::{EnrichmentSummary, status_rank};
 use crate::error::{Error, Result};
+use crate::record::{EnrichmentSummary, status_rank};
 use crate::status::RunStatus;
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -232,7 +232,7 @@ impl Reader<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::enrich::SCHEMA_VERSION;
+    use crate::record::SCHEMA_VERSION;
 
     pub(crate) fn record(status: RunStatus, digest: &str, lines: u64) -> SummaryRecord {
         SummaryRecord {

@@ -4,7 +4,8 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use serde_json::{Value, json};
 
 use super::item::SummaryRecord;
-use crate::error::{Error, Result};
+use crate::config::vars::EVENT_BUS_NAME;
+use crate::error::{Error, Lookup, Result};
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "EventBridge";
@@ -59,7 +60,7 @@ impl EventPublisher {
             .entries(entry)
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(EVENT_BUS_NAME)))?;
         if out.failed_entry_count > 0 {
             let reason = out
                 .entries

@@ -6,9 +6,10 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::item::ReportLocation;
-use crate::enrich::ReportBytes;
-use crate::error::{Error, Result};
+use crate::config::vars::REPORTS_BUCKET_NAME;
+use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
+use crate::record::ReportBytes;
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "S3";
@@ -61,7 +62,13 @@ impl ReportStore {
             .body(ByteStream::from(report.gzip.clone()))
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+            .map_err(|e| {
+                Error::from_sdk(
+                    SERVICE,
+                    e,
+                    Lookup::within(REPORTS_BUCKET_NAME, "report", &key),
+                )
+            })?;
         Ok(ReportLocation {
             bucket: self.bucket.clone(),
             key,
@@ -84,7 +91,13 @@ impl ReportStore {
             .set_version_id(location.version_id.clone())
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e).not_found_as("report", &location.key))?;
+            .map_err(|e| {
+                Error::from_sdk(
+                    SERVICE,
+                    e,
+                    Lookup::within(REPORTS_BUCKET_NAME, "report", &location.key),
+                )
+            })?;
         let body = out.body.collect().await.map_err(|e| Error::Upstream {
             service: SERVICE,
             status: None,
@@ -105,7 +118,13 @@ impl ReportStore {
             .send()
             .await
             .map(drop)
-            .map_err(|e| Error::from_sdk(SERVICE, e))
+            .map_err(|e| {
+                Error::from_sdk(
+                    SERVICE,
+                    e,
+                    Lookup::within(REPORTS_BUCKET_NAME, "report", key),
+                )
+            })
     }
 
     /// A presigned GET URL for a stored record, valid for `expires`.
@@ -124,15 +143,23 @@ impl ReportStore {
             .set_version_id(location.version_id.clone())
             .presigned(config)
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+            .map_err(|e| {
+                Error::from_sdk(
+                    SERVICE,
+                    e,
+                    Lookup::within(REPORTS_BUCKET_NAME, "report", &location.key),
+                )
+            })?;
         Ok(request.uri().to_owned())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_s3::operation::get_object::GetObjectError;
     use aws_sdk_s3::operation::put_object::PutObjectOutput;
     use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
 
@@ -160,5 +187,69 @@ mod tests {
         assert_eq!(location.version_id.as_deref(), Some("v-9"));
         assert_eq!(location.bytes, 3);
         assert_eq!(location.uri(), "s3://reports/runs/7/u-1/report.json.gz");
+    }
+
+    fn get_failing_with(code: &'static str) -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_s3::Client::get_object).then_error(move || {
+            GetObjectError::generic(
+                ErrorMetadata::builder()
+                    .code(code)
+                    .message("The specified bucket does not exist: secret-bucket-name")
+                    .build(),
+            )
+        })
+    }
+
+    fn location() -> ReportLocation {
+        ReportLocation {
+            bucket: "reports".into(),
+            key: report_key(&RunId::parse("42").unwrap(), "u-1"),
+            version_id: None,
+            sha256: "sha256:ab".into(),
+            bytes: 3,
+            json_bytes: 30,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_bucket_is_500_naming_the_setting() {
+        let rule = get_failing_with("NoSuchBucket");
+        let store = ReportStore::new(mock_client!(aws_sdk_s3, [&rule]), "reports");
+        let err = store.get(&location()).await.unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (500, "Misconfigured"),
+            "{err:?}"
+        );
+        assert!(
+            err.public_message().contains("REPORTS_BUCKET_NAME"),
+            "{}",
+            err.public_message()
+        );
+        assert!(
+            !err.public_message().contains("secret"),
+            "{}",
+            err.public_message()
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the S3 error is kept as the source"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_report_is_404_naming_the_run() {
+        let rule = get_failing_with("NoSuchKey");
+        let store = ReportStore::new(mock_client!(aws_sdk_s3, [&rule]), "reports");
+        let err = store.get(&location()).await.unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (404, "NotFound"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.public_message(),
+            "report runs/42/u-1/report.json.gz not found"
+        );
     }
 }

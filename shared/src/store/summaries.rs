@@ -3,9 +3,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::SummaryRecord;
-use crate::enrich::EnrichmentSummary;
-use crate::error::{Error, Result};
+use crate::config::vars::RUNS_TABLE_NAME;
+use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
+use crate::record::EnrichmentSummary;
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "DynamoDB";
@@ -91,7 +92,7 @@ impl SummaryStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| Error::from_sdk(SERVICE, e))?;
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
         out.item.as_ref().map(SummaryRecord::from_item).transpose()
     }
 
@@ -113,7 +114,7 @@ impl SummaryStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| Error::from_sdk(SERVICE, e))?;
+                .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
             for item in out.items.unwrap_or_default() {
                 records.push(SummaryRecord::from_item(&item)?);
             }
@@ -162,7 +163,11 @@ impl SummaryStore {
             {
                 Ok(PutOutcome::ConditionFailed)
             }
-            Err(err) => Err(Error::from_sdk(SERVICE, err)),
+            Err(err) => Err(Error::from_sdk(
+                SERVICE,
+                err,
+                Lookup::configured(RUNS_TABLE_NAME),
+            )),
         }
     }
 
@@ -191,16 +196,22 @@ impl SummaryStore {
             {
                 Ok(())
             }
-            Err(err) => Err(Error::from_sdk(SERVICE, err)),
+            Err(err) => Err(Error::from_sdk(
+                SERVICE,
+                err,
+                Lookup::configured(RUNS_TABLE_NAME),
+            )),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
     use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
     use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
     use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
     use crate::status::RunStatus;
@@ -272,6 +283,42 @@ mod tests {
                 .await
                 .unwrap(),
             PutOutcome::Written
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_table_is_500_naming_the_setting() {
+        let rule = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
+            GetItemError::generic(
+                ErrorMetadata::builder()
+                    .code("ResourceNotFoundException")
+                    .message("Requested resource not found: Table: secret-table not found")
+                    .build(),
+            )
+        });
+        let store = SummaryStore::new(mock_client!(aws_sdk_dynamodb, [&rule]), "runs");
+        let err = store
+            .get(&RunId::parse("42").unwrap(), "u-1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (500, "Misconfigured"),
+            "{err:?}"
+        );
+        assert!(
+            err.public_message().contains("RUNS_TABLE_NAME"),
+            "{}",
+            err.public_message()
+        );
+        assert!(
+            !err.public_message().contains("secret"),
+            "{}",
+            err.public_message()
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the DynamoDB error is kept as the source"
         );
     }
 }

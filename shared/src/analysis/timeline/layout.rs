@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::analysis::names::{Engine, base_name};
-use crate::enrich::{EnrichedRun, seconds_between};
+use crate::record::{EnrichedRun, seconds_between};
 use crate::status::TaskStatus;
 use crate::time::Timestamp;
 

@@ -10,7 +10,7 @@ pub mod svg;
 pub use layout::{Layout, Mode, Shade, layout};
 pub use svg::{Caption, render_html, render_svg};
 
-use crate::enrich::EnrichedRun;
+use crate::record::EnrichedRun;
 
 /// The caption of a stored run.
 pub fn caption(run: &EnrichedRun) -> Caption {

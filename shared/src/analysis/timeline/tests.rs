@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::analysis::tests::{at, head, task};
-use crate::enrich::{EnrichedRun, EnrichedTask, RunInfo};
+use crate::record::{EnrichedRun, EnrichedTask, RunInfo};
 use crate::status::{RunStatus, TaskStatus};
 
 fn timed(

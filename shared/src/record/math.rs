@@ -1,4 +1,4 @@
-//! The small arithmetic of enrichment: durations, ratios and rounding, kept in one place so the tests can check
+//! The small arithmetic of records: durations, ratios and rounding, kept in one place so the tests can check
 //! it by hand.
 
 use crate::time::Timestamp;
@@ -14,6 +14,11 @@ pub fn seconds_between(from: Option<Timestamp>, to: Option<Timestamp>) -> Option
 pub fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
     let (n, d) = (numerator?, denominator?);
     (d > 0.0 && n.is_finite()).then(|| round_to(n / d, 4))
+}
+
+/// Rounds dollars to 6 decimals (a millionth of a dollar).
+pub fn usd(value: f64) -> f64 {
+    round_to(value, 6)
 }
 
 /// Rounds to `decimals` places (half away from zero), so sums print without float noise.

@@ -1,4 +1,4 @@
-//! Validated HealthOmics identifiers.
+//! Validated HealthOmics identifiers: numeric ids and the run uuid.
 //!
 //! HealthOmics ids (run, task, run group, workflow) are decimal strings of 1 to 18 digits. Validating them at the
 //! edge means a malformed id never reaches an upstream call and the caller learns which field was wrong.
@@ -99,6 +99,88 @@ numeric_id!(
     "run group id"
 );
 
+/// Why a string is not a valid run uuid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("run uuid must be 1 to 64 letters, digits or dashes, got {value:?}")]
+pub struct InvalidUuid {
+    /// The rejected input, truncated to keep error messages short.
+    pub value: String,
+}
+
+/// A HealthOmics run uuid (run ids are reused; the uuid is not). It addresses the manifest stream
+/// (`manifest/run/<id>/<uuid>`), S3 keys and DynamoDB sort keys, so it is checked once at the edge.
+///
+/// The rule is deliberately loose: 1 to 64 ASCII letters, digits or dashes. Real HealthOmics uuids are not
+/// RFC 4122 uuids (their version digit varies), so the version is never checked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunUuid(String);
+
+impl RunUuid {
+    /// Validates `value` as a run uuid.
+    pub fn parse(value: &str) -> Result<Self, InvalidUuid> {
+        let ok = (1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(InvalidUuid {
+                value: value.chars().take(70).collect(),
+            })
+        }
+    }
+
+    /// The uuid as HealthOmics writes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for RunUuid {
+    type Err = InvalidUuid;
+    fn from_str(value: &str) -> Result<Self, InvalidUuid> {
+        Self::parse(value)
+    }
+}
+
+impl fmt::Display for RunUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for RunUuid {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for RunUuid {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RunUuid {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl Serialize for RunUuid {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunUuid {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Self::parse(&value).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Extracts the id after the last `/` of an ARN if the resource segment matches, e.g. `run/1234` → `1234`.
 ///
 /// Event and manifest ARNs look like `arn:aws:omics:us-east-1:123456789012:run/1234567`.
@@ -144,6 +226,26 @@ mod tests {
         let id: RunId = serde_json::from_str("\"42\"").unwrap();
         assert_eq!(id.as_str(), "42");
         assert!(serde_json::from_str::<RunId>("\"4x\"").is_err());
+    }
+
+    #[test]
+    fn run_uuids_keep_the_loose_rule() {
+        for good in [
+            "0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10",
+            "u",
+            "ABC-123",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(RunUuid::parse(good).unwrap().as_str(), good);
+        }
+        // Not RFC 4122: any version digit is accepted.
+        assert!(RunUuid::parse("0c7a6a8e-1b1e-9c58-9d4f-5f7c3e2a1b10").is_ok());
+        for bad in ["", "a/b", "a b", "ü", "a_b", "a.b", &"a".repeat(65)] {
+            assert!(RunUuid::parse(bad).is_err(), "{bad:?}");
+        }
+        let uuid: RunUuid = serde_json::from_str("\"abc-1\"").unwrap();
+        assert_eq!(serde_json::to_string(&uuid).unwrap(), "\"abc-1\"");
+        assert!(serde_json::from_str::<RunUuid>("\"a/b\"").is_err());
     }
 
     #[test]

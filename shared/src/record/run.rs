@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
 
-use crate::analysis::{Diagnosis, Rightsizing, RunCost};
-use crate::manifest::RunMetrics;
+use super::{Diagnosis, Rightsizing, RunCost};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::Timestamp;
 
@@ -65,17 +64,17 @@ pub struct ReportHead {
     pub resource_digests: Option<BTreeMap<String, String>>,
     /// Aggregates over the tasks.
     pub summary: ReportSummary,
-    /// FAILED tasks with their reasons and log tails (at most [`crate::enrich::MAX_FAILED_DETAILS`]).
+    /// FAILED tasks with their reasons and log tails (at most 20, see `enrich::MAX_FAILED_DETAILS`).
     pub failed_tasks: Vec<FailedTask>,
-    /// What the run cost: compute per task, run storage, total ([`crate::analysis::cost`]).
-    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
+    /// What the run cost: compute per task, run storage, total ([`crate::analysis::cost`] computes it).
+    #[serde(default, deserialize_with = "crate::record::lenient::deserialize")]
     pub cost: Option<RunCost>,
     /// The smallest instances that fit, savings, Nextflow / WDL snippets ([`crate::analysis::rightsizing`]).
-    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
+    #[serde(default, deserialize_with = "crate::record::lenient::deserialize")]
     pub rightsizing: Option<Rightsizing>,
     /// Failed tasks in failure order, classified, with next steps; absent when nothing failed
     /// ([`crate::analysis::diagnosis`]).
-    #[serde(default, deserialize_with = "crate::analysis::lenient::deserialize")]
+    #[serde(default, deserialize_with = "crate::record::lenient::deserialize")]
     pub diagnosis: Option<Diagnosis>,
     /// Everything the record is missing or had to guess, one sentence each.
     pub warnings: Vec<String>,
@@ -161,6 +160,24 @@ pub struct RunInfo {
     /// Run storage use and the run's measured duration (manifest).
     pub metrics: Option<RunMetrics>,
     pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// Storage and duration metrics of a run.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// Provisioned run storage, GiB.
+    #[serde(rename = "storageReservedGiB")]
+    pub storage_reserved_gib: Option<f64>,
+    /// Peak run storage use, GiB.
+    #[serde(rename = "storageMaximumGiB")]
+    pub storage_maximum_gib: Option<f64>,
+    /// Average run storage use, GiB.
+    #[serde(rename = "storageAverageGiB")]
+    pub storage_average_gib: Option<f64>,
+    /// Run duration as HealthOmics measured it.
+    #[serde(rename = "runningSeconds")]
+    pub running_seconds: Option<f64>,
 }
 
 /// Aggregates over a run's tasks.
@@ -351,6 +368,17 @@ pub struct EnrichmentSummary {
     pub warning_count: u64,
     /// See [`ReportHead::enriched_at`].
     pub enriched_at: String,
+}
+
+/// A finished gzip JSON record, as [`crate::enrich::write_report`] writes it and the report store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportBytes {
+    /// The gzip stream.
+    pub gzip: Vec<u8>,
+    /// `sha256:<hex>` of [`Self::gzip`].
+    pub sha256: String,
+    /// Size of the JSON before compression.
+    pub json_bytes: u64,
 }
 
 /// Value of [`EnrichmentSummary::manifest_digest`] when there is no manifest.
