@@ -4,7 +4,6 @@
 use futures::{StreamExt, TryStreamExt};
 
 use super::builder::{EnrichmentBuilder, LogTail, ManifestRead, task_log_stream};
-use crate::config::vars::LOG_GROUP_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::ids::{RunId, TaskId};
 use crate::manifest::ManifestReader;
@@ -153,7 +152,9 @@ fn classify_logs_error(
     >,
     stream: &str,
 ) -> Error {
-    let lookup = Lookup::within(LOG_GROUP_NAME, "log stream", stream);
+    // GetLogEvents cannot tell a missing stream from a missing group (moto words both "log group does not
+    // exist"): either way this task has no log to show. The group itself is checked where it is listed.
+    let lookup = Lookup::named("log stream", stream);
     let typed_not_found = err
         .as_service_error()
         .filter(|e| e.is_resource_not_found_exception())

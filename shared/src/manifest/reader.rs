@@ -234,17 +234,21 @@ impl ManifestPages {
     }
 
     fn classify(&self, err: aws_sdk_cloudwatchlogs::error::SdkError<GetLogEventsError>) -> Error {
-        let lookup = Lookup::within(LOG_GROUP_NAME, "manifest stream", &self.stream);
-        let typed_not_found = err
+        // GetLogEvents answers ResourceNotFoundException for a missing stream and for a missing group, and moto
+        // words both as "log group does not exist": here either means "no manifest for this run (yet)". A
+        // missing log group is reported as misconfiguration where the group itself is listed (backfill).
+        if err
             .as_service_error()
-            .filter(|e| e.is_resource_not_found_exception())
-            .map(ToString::to_string);
-        let error = match typed_not_found {
-            Some(text) => lookup.missing(SERVICE, None, Some(&text), Box::new(err)),
-            None => Error::from_sdk(SERVICE, err, lookup),
-        };
-        match error {
-            Error::NotFound { .. } => self.not_found(),
+            .is_some_and(GetLogEventsError::is_resource_not_found_exception)
+        {
+            return self.not_found();
+        }
+        match Error::from_sdk(
+            SERVICE,
+            err,
+            Lookup::within(LOG_GROUP_NAME, "manifest stream", &self.stream),
+        ) {
+            Error::NotFound { .. } | Error::Misconfigured { .. } => self.not_found(),
             other => other,
         }
     }
