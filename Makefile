@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-# The committed 250-task fixture (tests/fixtures/runs/1000006); keep in step with synthetic.rs's test.
+# The committed 250-task fixture (tests/fixtures/runs/1000006); keep in step with tests/src/synthetic/'s fixture test.
 FIXTURE_1000006 := --run-id 1000006 --uuid 5e0c8a2f-7b1d-4c3e-a9f4-2d6b8e1f0c37 --tasks 250 --cached 4 --gpu 2 \
 	--seed 1000006 --status COMPLETED
 
