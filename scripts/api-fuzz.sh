@@ -48,7 +48,8 @@ trap stop_api EXIT
 
 url=""
 for ((i = 0; i < 100; i++)); do
-  url=$(sed -n 's/^LISTENING //p' "$api_out" | head -n 1)
+  # awk stops at the first match by itself (no pipe: under pipefail a SIGPIPE'd sed would end the script).
+  url=$(awk '/^LISTENING /{print $2; exit}' "$api_out" 2>/dev/null || true)
   [[ -n $url ]] && break
   if ! kill -0 "$api_pid" 2>/dev/null; then
     log "local-api exited before listening:" >&2
