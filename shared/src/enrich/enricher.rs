@@ -238,19 +238,7 @@ impl Enricher {
             Collected::NotFinished(reason) => return skipped(reason),
         };
 
-        if builder.has_api_run() && !builder.tasks_list_attempted() {
-            collect::list_tasks(&self.omics, &mut builder, &run_id).await?;
-        }
-        let listed = started.elapsed();
-        collect::failed_details(
-            &self.omics,
-            &self.logs,
-            &self.log_group,
-            &mut builder,
-            &run_id,
-        )
-        .await?;
-
+        let listed = self.task_details(&mut builder, &run_id, started).await?;
         let inputs = BuildInputs {
             status,
             fallback_enriched_at: fallback_enriched_at(existing.as_ref(), request.event_time),
@@ -266,6 +254,23 @@ impl Enricher {
             started,
         };
         self.store(&run_id, &uuid, built, existing, timings).await
+    }
+
+    /// Completes the builder with what the manifest cannot give: the task list (when GetRun knows the run and the
+    /// manifest wait did not already list it) and the failed tasks' details and log tails. Answers the time
+    /// elapsed since `started` once the list was read, for the timings log.
+    async fn task_details(
+        &self,
+        builder: &mut EnrichmentBuilder,
+        run_id: &RunId,
+        started: Instant,
+    ) -> Result<Duration> {
+        if builder.has_api_run() && !builder.tasks_list_attempted() {
+            collect::list_tasks(&self.omics, builder, run_id).await?;
+        }
+        let listed = started.elapsed();
+        collect::failed_details(&self.omics, &self.logs, &self.log_group, builder, run_id).await?;
+        Ok(listed)
     }
 
     /// Builds the record on the blocking pool: serialising and compressing a large run's rows is CPU work that
