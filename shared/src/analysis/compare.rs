@@ -204,6 +204,42 @@ pub fn compare(a: &EnrichedRun, b: &EnrichedRun, settings: &Settings) -> Compari
         || side_a.digest != side_b.digest
         || side_a.engine_version != side_b.engine_version;
 
+    let tasks = compare_tasks(&tasks_a, &tasks_b);
+    let images = compare_images(a, b);
+
+    let digests = |run: &EnrichedRun| run.head.resource_digests.clone().unwrap_or_default();
+    let delta = TotalDeltas {
+        tasks: totals_b.tasks as i64 - totals_a.tasks as i64,
+        duration_seconds: sub(totals_a.duration_seconds, totals_b.duration_seconds),
+        task_hours: round_to(totals_b.task_hours - totals_a.task_hours, 6),
+        compute_usd: usd(totals_b.compute_usd - totals_a.compute_usd),
+        total_usd: sub(totals_a.total_usd, totals_b.total_usd),
+    };
+    Comparison {
+        a: side_a,
+        b: side_b,
+        workflow_changed,
+        parameters: diff_maps(
+            &flatten(a.head.parameters.as_ref()),
+            &flatten(b.head.parameters.as_ref()),
+        ),
+        resource_digests: diff_maps(&digests(a), &digests(b)),
+        images,
+        tasks,
+        totals_a,
+        totals_b,
+        delta,
+        warnings,
+    }
+}
+
+/// One entry per task name found in either run, with deltas when it is in both. The largest running-time
+/// changes come first (names in only one run, whose change is unknown, before all of them) because those are
+/// what a reader comparing two runs looks for; ties are by name so the order is stable.
+fn compare_tasks(
+    tasks_a: &BTreeMap<String, TaskStats>,
+    tasks_b: &BTreeMap<String, TaskStats>,
+) -> Vec<TaskComparison> {
     let names: BTreeSet<&String> = tasks_a.keys().chain(tasks_b.keys()).collect();
     let mut tasks: Vec<TaskComparison> = names
         .into_iter()
@@ -236,10 +272,14 @@ pub fn compare(a: &EnrichedRun, b: &EnrichedRun, settings: &Settings) -> Compari
             .total_cmp(&weight(x))
             .then_with(|| x.name.cmp(&y.name))
     });
+    tasks
+}
 
+/// The images whose set of digests differs between the runs (a changed tag, or an image used by one run only).
+fn compare_images(a: &EnrichedRun, b: &EnrichedRun) -> Vec<ImageChange> {
     let (img_a, img_b) = (images(a), images(b));
     let image_names: BTreeSet<&String> = img_a.keys().chain(img_b.keys()).collect();
-    let images = image_names
+    image_names
         .into_iter()
         .filter(|i| img_a.get(*i) != img_b.get(*i))
         .map(|i| ImageChange {
@@ -253,32 +293,7 @@ pub fn compare(a: &EnrichedRun, b: &EnrichedRun, settings: &Settings) -> Compari
                 .map(|d| d.iter().cloned().collect())
                 .unwrap_or_default(),
         })
-        .collect();
-
-    let digests = |run: &EnrichedRun| run.head.resource_digests.clone().unwrap_or_default();
-    let delta = TotalDeltas {
-        tasks: totals_b.tasks as i64 - totals_a.tasks as i64,
-        duration_seconds: sub(totals_a.duration_seconds, totals_b.duration_seconds),
-        task_hours: round_to(totals_b.task_hours - totals_a.task_hours, 6),
-        compute_usd: usd(totals_b.compute_usd - totals_a.compute_usd),
-        total_usd: sub(totals_a.total_usd, totals_b.total_usd),
-    };
-    Comparison {
-        a: side_a,
-        b: side_b,
-        workflow_changed,
-        parameters: diff_maps(
-            &flatten(a.head.parameters.as_ref()),
-            &flatten(b.head.parameters.as_ref()),
-        ),
-        resource_digests: diff_maps(&digests(a), &digests(b)),
-        images,
-        tasks,
-        totals_a,
-        totals_b,
-        delta,
-        warnings,
-    }
+        .collect()
 }
 
 #[cfg(test)]

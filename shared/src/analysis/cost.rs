@@ -290,47 +290,13 @@ impl CostAccumulator {
 
     /// The run's cost with `storage`.
     pub fn finish(self, storage: StorageCost, prices: PriceTableInfo) -> RunCost {
-        let mut warnings = Vec::new();
         let region = self.region.as_deref().unwrap_or("an unknown region");
-        for (reason, count) in &self.unpriced {
-            warnings.push(match reason {
-                Unpriced::InstanceType(instance) => {
-                    format!("no price for {instance} in {region}: {count} task(s) have no cost")
-                }
-                Unpriced::Region => format!(
-                    "the price table has no prices for {region}: {count} task(s) have no cost"
-                ),
-                Unpriced::NoInstanceType => {
-                    format!("{count} task(s) ran without a recorded instance type: no cost")
-                }
-                Unpriced::NoRunningTime => {
-                    format!("{count} task(s) have no running time: no cost")
-                }
-            });
-        }
+        let mut warnings = unpriced_warnings(&self.unpriced, region);
         if storage.usd.is_none() {
             warnings.push(storage.basis.clone());
         }
         let unpriced: u64 = self.unpriced.values().sum();
-        let mut by_instance_type: Vec<InstanceTypeCost> = self
-            .by_type
-            .into_iter()
-            .map(
-                |(instance_type, (tasks, seconds, price, total))| InstanceTypeCost {
-                    instance_type,
-                    tasks,
-                    billed_hours: round_to(seconds / 3600.0, 6),
-                    usd_per_hour: price,
-                    usd: price.and(total).map(usd),
-                },
-            )
-            .collect();
-        by_instance_type.sort_by(|a, b| {
-            b.usd
-                .unwrap_or(-1.0)
-                .total_cmp(&a.usd.unwrap_or(-1.0))
-                .then_with(|| a.instance_type.cmp(&b.instance_type))
-        });
+        let by_instance_type = instance_type_costs(self.by_type);
         let compute = ComputeCost {
             usd: usd(self.compute),
             complete: unpriced == 0,
@@ -345,19 +311,7 @@ impl CostAccumulator {
         };
         let complete = compute.complete && storage.usd.is_some();
         let known = usd(compute.usd + storage.usd.unwrap_or(0.0));
-        let compute_part = format!(
-            "compute ${} ({} of {} task(s) priced, {} cached at no compute cost)",
-            compute.usd, compute.priced_tasks, compute.tasks, compute.cached_tasks
-        );
-        let storage_part = match storage.usd {
-            Some(value) => format!("storage ${value} ({})", storage.basis),
-            None => format!("storage unknown ({})", storage.basis),
-        };
-        let basis = if complete {
-            format!("total = {compute_part} + {storage_part}")
-        } else {
-            format!("total unknown: known part ${known} = {compute_part} + {storage_part}")
-        };
+        let basis = total_basis(&compute, &storage, complete, known);
         RunCost {
             currency: "USD".to_owned(),
             region: self.region,
@@ -370,6 +324,72 @@ impl CostAccumulator {
             storage,
             warnings,
         }
+    }
+}
+
+/// One warning per reason a task could not be priced, with how many tasks it affects: a cost that silently
+/// left tasks out would read as complete.
+fn unpriced_warnings(unpriced: &BTreeMap<Unpriced, u64>, region: &str) -> Vec<String> {
+    unpriced
+        .iter()
+        .map(|(reason, count)| match reason {
+            Unpriced::InstanceType(instance) => {
+                format!("no price for {instance} in {region}: {count} task(s) have no cost")
+            }
+            Unpriced::Region => {
+                format!("the price table has no prices for {region}: {count} task(s) have no cost")
+            }
+            Unpriced::NoInstanceType => {
+                format!("{count} task(s) ran without a recorded instance type: no cost")
+            }
+            Unpriced::NoRunningTime => {
+                format!("{count} task(s) have no running time: no cost")
+            }
+        })
+        .collect()
+}
+
+/// The per-instance-type lines, most expensive first (unpriced types last), then by name so the order is
+/// stable. A type's cost is given only when it has a price.
+fn instance_type_costs(
+    by_type: BTreeMap<String, (u64, f64, Option<f64>, Option<f64>)>,
+) -> Vec<InstanceTypeCost> {
+    let mut by_instance_type: Vec<InstanceTypeCost> = by_type
+        .into_iter()
+        .map(
+            |(instance_type, (tasks, seconds, price, total))| InstanceTypeCost {
+                instance_type,
+                tasks,
+                billed_hours: round_to(seconds / 3600.0, 6),
+                usd_per_hour: price,
+                usd: price.and(total).map(usd),
+            },
+        )
+        .collect();
+    by_instance_type.sort_by(|a, b| {
+        b.usd
+            .unwrap_or(-1.0)
+            .total_cmp(&a.usd.unwrap_or(-1.0))
+            .then_with(|| a.instance_type.cmp(&b.instance_type))
+    });
+    by_instance_type
+}
+
+/// The sentence that shows how the total was reached, so a reader can check it; when a part is unknown it says
+/// so and gives the known part instead of a total.
+fn total_basis(compute: &ComputeCost, storage: &StorageCost, complete: bool, known: f64) -> String {
+    let compute_part = format!(
+        "compute ${} ({} of {} task(s) priced, {} cached at no compute cost)",
+        compute.usd, compute.priced_tasks, compute.tasks, compute.cached_tasks
+    );
+    let storage_part = match storage.usd {
+        Some(value) => format!("storage ${value} ({})", storage.basis),
+        None => format!("storage unknown ({})", storage.basis),
+    };
+    if complete {
+        format!("total = {compute_part} + {storage_part}")
+    } else {
+        format!("total unknown: known part ${known} = {compute_part} + {storage_part}")
     }
 }
 

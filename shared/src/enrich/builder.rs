@@ -10,7 +10,7 @@ use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
 
-use super::rows::TaskTable;
+use super::rows::{TaskRow, TaskTable};
 use super::summary::summarize;
 use super::writer::write_report;
 use crate::error::Result;
@@ -250,11 +250,7 @@ impl EnrichmentBuilder {
         let warnings = self.warnings();
         let manifest_complete = self.manifest_complete();
         let run = self.run_info();
-        let (enriched_at, enriched_at_source) = match (run.stop_time, &self.api_run) {
-            (Some(stop), Some(_)) => (stop, "runStopTime"),
-            (Some(stop), None) => (stop, "manifestStopTime"),
-            (None, _) => inputs.fallback_enriched_at,
-        };
+        let (enriched_at, enriched_at_source) = self.enriched_at(&run, inputs.fallback_enriched_at);
         let api = self.api_run.as_ref();
         let manifest_run = self.manifest_run.as_ref();
         let arn = api
@@ -274,26 +270,7 @@ impl EnrichmentBuilder {
 
         let rows = self.table.into_sorted();
         let summary = summarize(&rows, &run);
-        let failed_tasks: Vec<FailedTask> = self
-            .failed
-            .into_iter()
-            .map(|(id, extras)| {
-                let row = rows.iter().find(|r| r.id == id);
-                FailedTask {
-                    task_id: id.to_string(),
-                    name: row.and_then(|r| r.name.as_deref().map(str::to_owned)),
-                    failure_reason: row
-                        .and_then(|r| r.failure_reason.as_deref().map(str::to_owned)),
-                    status_message: extras.status_message,
-                    log_stream: extras
-                        .log_stream
-                        .unwrap_or_else(|| task_log_stream(&self.run_id, id)),
-                    log_tail: extras.tail.lines,
-                    log_tail_note: extras.tail.note,
-                }
-            })
-            .collect();
-
+        let failed_tasks = describe_failed_tasks(self.failed, &rows, &self.run_id);
         let analysis = {
             let mut analyzer = Analyzer::new(settings, arn.as_deref(), &run);
             for row in &rows {
@@ -323,36 +300,24 @@ impl EnrichmentBuilder {
             diagnosis: analysis.diagnosis,
             warnings,
         };
-        let summary = EnrichmentSummary {
-            schema_version: SCHEMA_VERSION,
-            run_id: head.run_id.clone(),
-            uuid: head.uuid.clone(),
-            arn: head.arn.clone(),
-            status: inputs.status,
-            name: head.run.name.clone(),
-            workflow_id: head.run.workflow_id.clone(),
-            workflow_name: inputs.workflow_name,
-            creation_time: head.run.creation_time,
-            start_time: head.run.start_time,
-            stop_time: head.run.stop_time,
-            task_count: head.summary.task_count,
-            counts_by_status: head.summary.counts_by_status.clone(),
-            cache_hits: head.summary.cache_hits,
-            task_hours: head.summary.task_hours,
-            wall_time_seconds: head.summary.wall_time_seconds,
-            manifest_complete,
-            manifest_digest: head
-                .manifest
-                .digest
-                .clone()
-                .unwrap_or_else(|| NO_MANIFEST_DIGEST.to_owned()),
-            manifest_lines: head.manifest.lines,
-            api_available: head.sources.get_run,
-            warning_count: head.warnings.len() as u64,
-            enriched_at: head.enriched_at.clone(),
-        };
+        let summary = summary_of(&head, inputs.status, inputs.workflow_name);
         let report = write_report(&head, rows.iter().map(|r| r.to_report()))?;
         Ok(BuiltRecord { summary, report })
+    }
+
+    /// `enrichedAt` and the name of its source. The run's stop time is preferred because it makes the record
+    /// reproducible (re-enriching the same run writes the same bytes); the caller's fallback is used only when
+    /// neither GetRun nor the manifest knows when the run stopped.
+    fn enriched_at(
+        &self,
+        run: &RunInfo,
+        fallback: (Timestamp, &'static str),
+    ) -> (Timestamp, &'static str) {
+        match (run.stop_time, &self.api_run) {
+            (Some(stop), Some(_)) => (stop, "runStopTime"),
+            (Some(stop), None) => (stop, "manifestStopTime"),
+            (None, _) => fallback,
+        }
     }
 
     /// GetRun's members, with the manifest run record filling the gaps.
@@ -481,6 +446,71 @@ impl EnrichmentBuilder {
         }
         out.extend(self.notes.iter().cloned());
         out
+    }
+}
+
+/// One entry per failed task, in task-id order: its row's name and reason joined with what GetRunTask and the
+/// log said. A task whose log stream GetRunTask did not name gets the conventional stream name, so the record
+/// always says where to look.
+fn describe_failed_tasks(
+    failed: BTreeMap<u64, FailedExtras>,
+    rows: &[TaskRow],
+    run_id: &RunId,
+) -> Vec<FailedTask> {
+    failed
+        .into_iter()
+        .map(|(id, extras)| {
+            let row = rows.iter().find(|r| r.id == id);
+            FailedTask {
+                task_id: id.to_string(),
+                name: row.and_then(|r| r.name.as_deref().map(str::to_owned)),
+                failure_reason: row.and_then(|r| r.failure_reason.as_deref().map(str::to_owned)),
+                status_message: extras.status_message,
+                log_stream: extras
+                    .log_stream
+                    .unwrap_or_else(|| task_log_stream(run_id, id)),
+                log_tail: extras.tail.lines,
+                log_tail_note: extras.tail.note,
+            }
+        })
+        .collect()
+}
+
+/// The compact summary stored next to the record, read from the finished head so the two never disagree.
+/// `status` and `workflow_name` come from the caller: the workflow name is an event-only fact that the record
+/// itself does not hold.
+fn summary_of(
+    head: &ReportHead,
+    status: RunStatus,
+    workflow_name: Option<String>,
+) -> EnrichmentSummary {
+    EnrichmentSummary {
+        schema_version: SCHEMA_VERSION,
+        run_id: head.run_id.clone(),
+        uuid: head.uuid.clone(),
+        arn: head.arn.clone(),
+        status,
+        name: head.run.name.clone(),
+        workflow_id: head.run.workflow_id.clone(),
+        workflow_name,
+        creation_time: head.run.creation_time,
+        start_time: head.run.start_time,
+        stop_time: head.run.stop_time,
+        task_count: head.summary.task_count,
+        counts_by_status: head.summary.counts_by_status.clone(),
+        cache_hits: head.summary.cache_hits,
+        task_hours: head.summary.task_hours,
+        wall_time_seconds: head.summary.wall_time_seconds,
+        manifest_complete: head.manifest_complete,
+        manifest_digest: head
+            .manifest
+            .digest
+            .clone()
+            .unwrap_or_else(|| NO_MANIFEST_DIGEST.to_owned()),
+        manifest_lines: head.manifest.lines,
+        api_available: head.sources.get_run,
+        warning_count: head.warnings.len() as u64,
+        enriched_at: head.enriched_at.clone(),
     }
 }
 

@@ -210,22 +210,9 @@ impl Enricher {
         };
         // A run id is reused after deletion: GetRun may describe another run than the one asked about.
         let api_run = fetched.filter(|r| r.uuid.as_deref().is_none_or(|u| u == uuid));
-        let status = match (
-            api_run.as_ref().and_then(|r| r.status.clone()),
-            &request.announced_status,
-        ) {
-            (Some(s), _) if s.is_terminal() => Some(s),
-            (Some(s), Some(announced)) if announced.is_terminal() => {
-                return Err(Error::Upstream {
-                    service: crate::omics::SERVICE,
-                    status: None,
-                    message: format!(
-                        "GetRun still reports run {run_id} as {s} after a {announced} event"
-                    ),
-                });
-            }
-            (Some(s), _) => return skipped(format!("run is {s}, not finished")),
-            (None, announced) => announced.clone(),
+        let status = match finished_status(&run_id, api_run.as_ref(), &request.announced_status)? {
+            StatusCheck::Finished(status) => status,
+            StatusCheck::NotFinished(reason) => return skipped(reason),
         };
 
         let started = Instant::now();
@@ -251,37 +238,14 @@ impl Enricher {
             Collected::NotFinished(reason) => return skipped(reason),
         };
 
-        if builder.has_api_run() && !builder.tasks_list_attempted() {
-            collect::list_tasks(&self.omics, &mut builder, &run_id).await?;
-        }
-        let listed = started.elapsed();
-        collect::failed_details(
-            &self.omics,
-            &self.logs,
-            &self.log_group,
-            &mut builder,
-            &run_id,
-        )
-        .await?;
-
-        let previous = existing
-            .as_ref()
-            .and_then(|r| parse_timestamp(&r.summary.enriched_at).ok());
-        let fallback = match (previous, request.event_time) {
-            (Some(time), _) => (time, "previousRecord"),
-            (None, Some(time)) => (time, "eventTime"),
-            (None, None) => (chrono::Utc::now(), "clock"),
-        };
+        let listed = self.task_details(&mut builder, &run_id, started).await?;
         let inputs = BuildInputs {
             status,
-            fallback_enriched_at: fallback,
+            fallback_enriched_at: fallback_enriched_at(existing.as_ref(), request.event_time),
             workflow_name: request.workflow_name.clone(),
         };
         let collected = started.elapsed();
-        let settings = Arc::clone(&self.settings);
-        let built = tokio::task::spawn_blocking(move || builder.build(inputs, &settings))
-            .await
-            .map_err(|e| Error::Internal(format!("building the record: {e}")))??;
+        let built = self.build_off_thread(builder, inputs).await?;
 
         let timings = Timings {
             listed,
@@ -290,6 +254,36 @@ impl Enricher {
             started,
         };
         self.store(&run_id, &uuid, built, existing, timings).await
+    }
+
+    /// Completes the builder with what the manifest cannot give: the task list (when GetRun knows the run and the
+    /// manifest wait did not already list it) and the failed tasks' details and log tails. Answers the time
+    /// elapsed since `started` once the list was read, for the timings log.
+    async fn task_details(
+        &self,
+        builder: &mut EnrichmentBuilder,
+        run_id: &RunId,
+        started: Instant,
+    ) -> Result<Duration> {
+        if builder.has_api_run() && !builder.tasks_list_attempted() {
+            collect::list_tasks(&self.omics, builder, run_id).await?;
+        }
+        let listed = started.elapsed();
+        collect::failed_details(&self.omics, &self.logs, &self.log_group, builder, run_id).await?;
+        Ok(listed)
+    }
+
+    /// Builds the record on the blocking pool: serialising and compressing a large run's rows is CPU work that
+    /// would otherwise stall the async runtime.
+    async fn build_off_thread(
+        &self,
+        builder: EnrichmentBuilder,
+        inputs: BuildInputs,
+    ) -> Result<BuiltRecord> {
+        let settings = Arc::clone(&self.settings);
+        tokio::task::spawn_blocking(move || builder.build(inputs, &settings))
+            .await
+            .map_err(|e| Error::Internal(format!("building the record: {e}")))?
     }
 
     /// Writes a built record unless the stored one is as good: S3 object, then the conditional item, then the
@@ -525,4 +519,49 @@ enum Collected {
     Duplicate(Box<SummaryRecord>),
     /// The run is not finished (or its status is unknown).
     NotFinished(String),
+}
+
+/// Whether a run can be enriched now, according to GetRun and the event that announced it.
+#[derive(Debug)]
+enum StatusCheck {
+    /// Enrich with this status (GetRun's when terminal, else the event's; `None` when neither knows).
+    Finished(Option<RunStatus>),
+    /// Skip: the run is still going (the reason is the outcome's text).
+    NotFinished(String),
+}
+
+/// Decides the status to enrich with. GetRun wins when it reports a terminal status. When GetRun still shows a
+/// running status although an event announced the end, HealthOmics is lagging: that is an upstream error so the
+/// invocation is retried, rather than a skip that would lose the run.
+fn finished_status(
+    run_id: &RunId,
+    api_run: Option<&Run>,
+    announced: &Option<RunStatus>,
+) -> Result<StatusCheck> {
+    match (api_run.and_then(|r| r.status.clone()), announced) {
+        (Some(s), _) if s.is_terminal() => Ok(StatusCheck::Finished(Some(s))),
+        (Some(s), Some(announced)) if announced.is_terminal() => Err(Error::Upstream {
+            service: crate::omics::SERVICE,
+            status: None,
+            message: format!("GetRun still reports run {run_id} as {s} after a {announced} event"),
+        }),
+        (Some(s), _) => Ok(StatusCheck::NotFinished(format!(
+            "run is {s}, not finished"
+        ))),
+        (None, announced) => Ok(StatusCheck::Finished(announced.clone())),
+    }
+}
+
+/// The `enrichedAt` to use when the run has no stop time, with its source name. A previous record's time comes
+/// first so that re-enriching an unchanged run writes the same bytes; the clock is the last resort.
+fn fallback_enriched_at(
+    existing: Option<&SummaryRecord>,
+    event_time: Option<Timestamp>,
+) -> (Timestamp, &'static str) {
+    let previous = existing.and_then(|r| parse_timestamp(&r.summary.enriched_at).ok());
+    match (previous, event_time) {
+        (Some(time), _) => (time, "previousRecord"),
+        (None, Some(time)) => (time, "eventTime"),
+        (None, None) => (chrono::Utc::now(), "clock"),
+    }
 }

@@ -163,8 +163,12 @@ async fn main() -> Result<()> {
     anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
     let emulator_bin = args
         .emulator
+        .clone()
         .map_or_else(|| sibling("omics-emulator"), Ok)?;
-    let local_api_bin = args.local_api.map_or_else(|| sibling("local-api"), Ok)?;
+    let local_api_bin = args
+        .local_api
+        .clone()
+        .map_or_else(|| sibling("local-api"), Ok)?;
     for bin in [&emulator_bin, &local_api_bin] {
         if !bin.exists() {
             bail!(
@@ -175,35 +179,12 @@ async fn main() -> Result<()> {
     }
 
     let emulator = EmulatorProcess::spawn(&emulator_bin, None).await?;
-    let run = generate(&SyntheticSpec {
-        run_id: RUN_ID.to_owned(),
-        tasks: args.tasks,
-        status: "COMPLETED".to_owned(),
-        ..SyntheticSpec::default()
-    });
-    let mut seed = to_seed_body(&run);
-    seed["manifest"] = Value::Array(Vec::new());
-    seed_run(emulator.url(), &seed).await?;
-    let task_id = run.tasks[0]["taskId"]
-        .as_str()
-        .context("synthetic task without taskId")?
-        .to_owned();
+    let task_id = seed_synthetic_run(emulator.url(), args.tasks).await?;
 
     let started = Instant::now();
     let api = LocalApiProcess::spawn(&local_api_bin, emulator.url()).await?;
     let listening = started.elapsed();
-    let first_path = format!("/runs/{RUN_ID}");
-    loop {
-        if let Ok(response) = http_request(&api.url, "GET", &first_path, None).await
-            && response.status == 200
-        {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("local-api gave no successful response within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    wait_for_first_200(&api.url, started).await?;
     let first_response = started.elapsed();
 
     let paths: Arc<Vec<String>> = Arc::new(vec![
@@ -215,64 +196,154 @@ async fn main() -> Result<()> {
 
     // Warm-up: one second at full concurrency, not recorded.
     let phase = |duration: Duration, budget: usize| {
-        let url = api.url.clone();
-        let paths = Arc::clone(&paths);
-        let concurrency = args.concurrency;
-        async move {
-            let deadline = Instant::now() + duration;
-            let per_client = budget.div_ceil(concurrency);
-            let clients = (0..concurrency).map(|client| {
-                let url = url.clone();
-                let paths = Arc::clone(&paths);
-                tokio::spawn(async move {
-                    let mut samples = Samples::default();
-                    let mut i = client;
-                    let mut sent = 0;
-                    while Instant::now() < deadline && sent < per_client {
-                        let path = &paths[i % paths.len()];
-                        i += 1;
-                        sent += 1;
-                        let t0 = Instant::now();
-                        match http_request(&url, "GET", path, None).await {
-                            Ok(response) if response.status == 200 => {
-                                samples.latency.push(t0.elapsed().as_secs_f64() * 1e3);
-                                if let Some((upstream, total)) = server_timing(&response) {
-                                    samples.overhead.push(total - upstream);
-                                    samples.upstream.push(upstream);
-                                } else {
-                                    samples.errors += 1;
-                                }
-                            }
-                            _ => samples.errors += 1,
-                        }
-                    }
-                    samples
-                })
-            });
-            let mut all = Samples::default();
-            for handle in clients.collect::<Vec<_>>() {
-                let samples = handle.await.expect("client task");
-                all.overhead.extend(samples.overhead);
-                all.upstream.extend(samples.upstream);
-                all.latency.extend(samples.latency);
-                all.errors += samples.errors;
-            }
-            all
-        }
+        load_phase(
+            api.url.clone(),
+            Arc::clone(&paths),
+            args.concurrency,
+            duration,
+            budget,
+        )
     };
     let _ = phase(Duration::from_secs(1), usize::MAX).await;
     let measured_started = Instant::now();
     let samples = phase(Duration::from_secs(args.seconds), args.max_requests).await;
-    let elapsed = measured_started.elapsed().as_secs_f64();
-    let requests = samples.latency.len() + samples.errors;
-    let api_peak_rss_kib = api.pid().and_then(peak_rss_kib);
+    let measured = Measured {
+        elapsed: measured_started.elapsed().as_secs_f64(),
+        listening,
+        first_response,
+        api_peak_rss_kib: api.pid().and_then(peak_rss_kib),
+        samples,
+    };
+    print_report(args.concurrency, &local_api_bin, measured);
+    drop(api);
+    drop(emulator);
+    Ok(())
+}
 
+/// Seeds the emulator with one synthetic run of `tasks` tasks and no manifest (the lookup routes read
+/// HealthOmics only); answers a task id for the task route.
+async fn seed_synthetic_run(emulator_url: &str, tasks: usize) -> Result<String> {
+    let run = generate(&SyntheticSpec {
+        run_id: RUN_ID.to_owned(),
+        tasks,
+        status: "COMPLETED".to_owned(),
+        ..SyntheticSpec::default()
+    });
+    let mut seed = to_seed_body(&run);
+    seed["manifest"] = Value::Array(Vec::new());
+    seed_run(emulator_url, &seed).await?;
+    Ok(run.tasks[0]["taskId"]
+        .as_str()
+        .context("synthetic task without taskId")?
+        .to_owned())
+}
+
+/// Polls until `local-api` answers 200: `LISTENING` is printed before the first request can be served, and the
+/// start-up time reported is the one a caller sees.
+async fn wait_for_first_200(api_url: &str, started: Instant) -> Result<()> {
+    let first_path = format!("/runs/{RUN_ID}");
+    loop {
+        if let Ok(response) = http_request(api_url, "GET", &first_path, None).await
+            && response.status == 200
+        {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("local-api gave no successful response within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Runs `concurrency` clients until `duration` has passed or `budget` requests were sent, and merges their
+/// samples.
+async fn load_phase(
+    url: String,
+    paths: Arc<Vec<String>>,
+    concurrency: usize,
+    duration: Duration,
+    budget: usize,
+) -> Samples {
+    let deadline = Instant::now() + duration;
+    let per_client = budget.div_ceil(concurrency);
+    let clients = (0..concurrency).map(|client| {
+        tokio::spawn(one_client(
+            url.clone(),
+            Arc::clone(&paths),
+            client,
+            deadline,
+            per_client,
+        ))
+    });
+    let mut all = Samples::default();
+    for handle in clients.collect::<Vec<_>>() {
+        let samples = handle.await.expect("client task");
+        all.overhead.extend(samples.overhead);
+        all.upstream.extend(samples.upstream);
+        all.latency.extend(samples.latency);
+        all.errors += samples.errors;
+    }
+    all
+}
+
+/// One client: one request per connection, cycling through `paths` from its own offset so the clients do not
+/// all hit the same route at once. A 200 without a usable `Server-Timing` header counts as an error.
+async fn one_client(
+    url: String,
+    paths: Arc<Vec<String>>,
+    client: usize,
+    deadline: Instant,
+    per_client: usize,
+) -> Samples {
+    let mut samples = Samples::default();
+    let mut i = client;
+    let mut sent = 0;
+    while Instant::now() < deadline && sent < per_client {
+        let path = &paths[i % paths.len()];
+        i += 1;
+        sent += 1;
+        let t0 = Instant::now();
+        match http_request(&url, "GET", path, None).await {
+            Ok(response) if response.status == 200 => {
+                samples.latency.push(t0.elapsed().as_secs_f64() * 1e3);
+                if let Some((upstream, total)) = server_timing(&response) {
+                    samples.overhead.push(total - upstream);
+                    samples.upstream.push(upstream);
+                } else {
+                    samples.errors += 1;
+                }
+            }
+            _ => samples.errors += 1,
+        }
+    }
+    samples
+}
+
+/// What the measured phase produced, with the start-up times.
+struct Measured {
+    elapsed: f64,
+    listening: Duration,
+    first_response: Duration,
+    api_peak_rss_kib: Option<u64>,
+    samples: Samples,
+}
+
+/// Prints the human table, then the `BENCH_JSON` line `scripts/bench.py` parses.
+fn print_report(concurrency: usize, local_api_bin: &Path, measured: Measured) {
+    let Measured {
+        elapsed,
+        listening,
+        first_response,
+        api_peak_rss_kib,
+        samples,
+    } = measured;
+    let requests = samples.latency.len() + samples.errors;
     let overhead = summary(samples.overhead);
     let upstream = summary(samples.upstream);
     let latency = summary(samples.latency);
     println!(
         "bench-load: {} clients for {:.1} s, {requests} requests ({:.0}/s), {} errors, local-api {}",
-        args.concurrency,
+        concurrency,
         elapsed,
         requests as f64 / elapsed,
         samples.errors,
@@ -301,7 +372,7 @@ async fn main() -> Result<()> {
         );
     }
     let report = json!({
-        "concurrency": args.concurrency,
+        "concurrency": concurrency,
         "seconds": elapsed,
         "requests": requests,
         "errors": samples.errors,
@@ -314,9 +385,6 @@ async fn main() -> Result<()> {
         "apiPeakRssKiB": api_peak_rss_kib,
     });
     println!("BENCH_JSON {report}");
-    drop(api);
-    drop(emulator);
-    Ok(())
 }
 
 #[cfg(test)]

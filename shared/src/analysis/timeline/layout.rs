@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::analysis::names::{Engine, base_name};
-use crate::record::{EnrichedRun, seconds_between};
+use crate::record::{EnrichedRun, EnrichedTask, seconds_between};
 use crate::status::TaskStatus;
 use crate::time::Timestamp;
 
@@ -179,12 +179,47 @@ fn offset(origin: Timestamp, t: Option<Timestamp>) -> Option<f64> {
 /// Lays out `run`; `mode` forces a mode, else the smallest readable one is chosen.
 pub fn layout(run: &EnrichedRun, mode: Option<Mode>) -> Layout {
     let tasks = &run.tasks;
+    let (origin, span) = time_frame(run);
+    let Placed {
+        bars,
+        cached_untimed,
+        untimed,
+    } = place_bars(tasks, origin, span);
+    let lanes = pack(&bars);
+    let peak_running = peak_running(&bars);
+    let mode = mode.unwrap_or_else(|| readable_mode(&bars, &lanes));
+    let engine = Engine::parse(run.head.run.engine.as_deref());
+    let (rows, groups, bucket_seconds) = match mode {
+        Mode::Tasks => ((0..bars.len()).map(|i| vec![i]).collect(), Vec::new(), 0.0),
+        Mode::Lanes => (lanes, Vec::new(), 0.0),
+        Mode::Groups => {
+            let bucket = span / GROUP_BUCKETS as f64;
+            (Vec::new(), profiles(&bars, engine, bucket), bucket)
+        }
+    };
+    Layout {
+        origin,
+        span,
+        mode,
+        bars,
+        rows,
+        groups,
+        bucket_seconds,
+        task_count: tasks.len(),
+        cached_untimed,
+        untimed,
+        peak_running,
+    }
+}
+
+/// The time axis: its origin (the earliest run start, task creation or task start) and its span in seconds up
+/// to the latest known time. The span is at least one second so that an instant run still has a drawable axis.
+fn time_frame(run: &EnrichedRun) -> (Option<Timestamp>, f64) {
+    let tasks = &run.tasks;
     let origin = std::iter::once(run.head.run.start_time)
         .chain(tasks.iter().map(|t| t.creation_time.or(t.start_time)))
         .flatten()
         .min();
-    let mut bars = Vec::new();
-    let (mut cached_untimed, mut untimed) = (0, 0);
     let mut latest = origin;
     for task in tasks {
         for t in [task.creation_time, task.start_time, task.stop_time] {
@@ -197,6 +232,21 @@ pub fn layout(run: &EnrichedRun, mode: Option<Mode>) -> Layout {
         .and_then(|(o, l)| seconds_between(Some(o), Some(l)))
         .unwrap_or(0.0)
         .max(1.0);
+    (origin, span)
+}
+
+/// The bars of the timed tasks, and how many tasks had no time at all (counted, not drawn).
+struct Placed {
+    bars: Vec<Bar>,
+    cached_untimed: usize,
+    untimed: usize,
+}
+
+/// One bar per task with at least one known time, sorted by when it entered the queue (then by task id, so the
+/// order is stable). A task still running at the end of the axis gets an open bar that reaches `span`.
+fn place_bars(tasks: &[EnrichedTask], origin: Option<Timestamp>, span: f64) -> Placed {
+    let mut bars = Vec::new();
+    let (mut cached_untimed, mut untimed) = (0, 0);
     for task in tasks {
         let Some(origin) = origin else { break };
         let cached = task.cache_hit == Some(true);
@@ -229,36 +279,22 @@ pub fn layout(run: &EnrichedRun, mode: Option<Mode>) -> Layout {
             .total_cmp(&key(b))
             .then_with(|| a.task_id.cmp(&b.task_id))
     });
-    let lanes = pack(&bars);
-    let peak_running = peak_running(&bars);
-    let mode = mode.unwrap_or(if bars.len() <= MAX_TASK_ROWS {
+    Placed {
+        bars,
+        cached_untimed,
+        untimed,
+    }
+}
+
+/// The smallest mode that stays readable: a row per task while they fit, packed lanes while the concurrency
+/// and the bar count stay drawable, else one profile per task group.
+fn readable_mode(bars: &[Bar], lanes: &[Vec<usize>]) -> Mode {
+    if bars.len() <= MAX_TASK_ROWS {
         Mode::Tasks
     } else if lanes.len() <= MAX_LANES && bars.len() <= MAX_LANE_TASKS {
         Mode::Lanes
     } else {
         Mode::Groups
-    });
-    let engine = Engine::parse(run.head.run.engine.as_deref());
-    let (rows, groups, bucket_seconds) = match mode {
-        Mode::Tasks => ((0..bars.len()).map(|i| vec![i]).collect(), Vec::new(), 0.0),
-        Mode::Lanes => (lanes, Vec::new(), 0.0),
-        Mode::Groups => {
-            let bucket = span / GROUP_BUCKETS as f64;
-            (Vec::new(), profiles(&bars, engine, bucket), bucket)
-        }
-    };
-    Layout {
-        origin,
-        span,
-        mode,
-        bars,
-        rows,
-        groups,
-        bucket_seconds,
-        task_count: tasks.len(),
-        cached_untimed,
-        untimed,
-        peak_running,
     }
 }
 

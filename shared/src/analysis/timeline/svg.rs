@@ -378,6 +378,7 @@ fn bar_shapes(out: &mut String, bar: &Bar, frame: &Frame, y: f64, compact: bool)
     out.push_str("</g>");
 }
 
+/// One concurrency-profile row: the zebra background, the label, the stacked buckets and the failure marks.
 fn group_shapes(
     out: &mut String,
     layout: &Layout,
@@ -411,18 +412,6 @@ fn group_shapes(
         y + frame.row / 2.0,
         left,
     );
-    let scale = (frame.row - 4.0) / f64::from(group.peak.max(1));
-    let bottom = y + frame.row - 2.0;
-    let buckets = group.queued.len();
-    let width = layout.bucket_seconds;
-    // Stack per bucket: running shades from the bottom, then queued. Equal neighbouring buckets are merged.
-    let mut layers: Vec<(&str, Vec<u32>)> = group
-        .running
-        .iter()
-        .map(|(shade, counts)| (colour(*shade), counts.clone()))
-        .collect();
-    layers.push((QUEUED, group.queued.clone()));
-    let mut base = vec![0u32; buckets];
     let _ = write!(
         out,
         "<g><title>{}</title>",
@@ -431,6 +420,32 @@ fn group_shapes(
             group.name, group.tasks, group.peak
         ))
     );
+    stacked_buckets(out, layout, group, frame, y);
+    out.push_str("</g>");
+    failure_marks(out, group, frame, y);
+}
+
+/// The row's stacked area: per time bucket, the running tasks by shade from the bottom, then the queued ones.
+/// Equal neighbouring buckets are merged into one rectangle, which keeps long steady stretches from producing
+/// thousands of elements.
+fn stacked_buckets(
+    out: &mut String,
+    layout: &Layout,
+    group: &super::layout::Profile,
+    frame: &Frame,
+    y: f64,
+) {
+    let scale = (frame.row - 4.0) / f64::from(group.peak.max(1));
+    let bottom = y + frame.row - 2.0;
+    let buckets = group.queued.len();
+    let width = layout.bucket_seconds;
+    let mut layers: Vec<(&str, Vec<u32>)> = group
+        .running
+        .iter()
+        .map(|(shade, counts)| (colour(*shade), counts.clone()))
+        .collect();
+    layers.push((QUEUED, group.queued.clone()));
+    let mut base = vec![0u32; buckets];
     for (fill, counts) in &layers {
         let mut i = 0;
         while i < buckets {
@@ -459,7 +474,10 @@ fn group_shapes(
             *b += c;
         }
     }
-    out.push_str("</g>");
+}
+
+/// A red marker at each moment a task of the group failed, so failures stand out against the profile.
+fn failure_marks(out: &mut String, group: &super::layout::Profile, frame: &Frame, y: f64) {
     for at in &group.failed_at {
         let _ = write!(
             out,
