@@ -161,7 +161,7 @@ async fn backfill(
             Err(err) => (
                 "failed",
                 json!({"outcome": "failed", "runId": stream.run_id.as_str(), "uuid": stream.uuid,
-                       "error": err.to_string(), "code": err.code()}),
+                       "error": omics_introspect::error::display_chain(&err), "code": err.code()}),
             ),
         };
         *totals.entry(kind).or_default() += 1;

@@ -219,9 +219,10 @@ impl Enricher {
                 return Err(Error::Upstream {
                     service: crate::omics::SERVICE,
                     status: None,
-                    message: format!(
+                    source: format!(
                         "GetRun still reports run {run_id} as {s} after a {announced} event"
-                    ),
+                    )
+                    .into(),
                 });
             }
             (Some(s), _) => return skipped(format!("run is {s}, not finished")),
