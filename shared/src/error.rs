@@ -56,12 +56,13 @@ pub enum Error {
         stream: String,
     },
     /// An upstream service refused our credentials.
-    #[error("{service} denied access: {message}")]
+    #[error("{service} denied access")]
     AccessDenied {
         /// The AWS service that refused.
         service: &'static str,
-        /// Upstream message (for logs).
-        message: String,
+        /// The upstream error, for logs.
+        #[source]
+        source: BoxError,
     },
     /// An upstream service is throttling us after the SDK's own retries.
     #[error("{service} is throttling requests")]
@@ -72,31 +73,37 @@ pub enum Error {
         retry_after_secs: u64,
     },
     /// An upstream service rejected a request as invalid (e.g. a stale pagination token).
-    #[error("{service} rejected the request: {message}")]
+    #[error("{service} rejected the request")]
     UpstreamRejected {
         /// The AWS service that rejected the request.
         service: &'static str,
-        /// Upstream message (for logs).
-        message: String,
+        /// The upstream error, for logs.
+        #[source]
+        source: BoxError,
     },
     /// A write lost a race or a condition did not hold.
     #[error("conflict: {0}")]
     Conflict(String),
     /// An upstream service failed (5xx, unreachable, unreadable response).
-    #[error("{service} failed: {message}")]
+    #[error("{service} failed")]
     Upstream {
         /// The AWS service that failed.
         service: &'static str,
         /// Upstream status code, when there was a response.
         status: Option<u16>,
-        /// Upstream message (for logs).
-        message: String,
+        /// The upstream error (or what was wrong with its answer), for logs.
+        #[source]
+        source: BoxError,
     },
     /// An upstream call did not finish in time.
     #[error("{service} timed out")]
     Timeout {
         /// The AWS service that timed out.
         service: &'static str,
+        /// The SDK's timeout error, when the SDK raised it (a `408` or `RequestTimeoutException` answer is kept
+        /// too), for logs.
+        #[source]
+        source: Option<BoxError>,
     },
     /// Required configuration is missing or malformed; raised at cold start.
     #[error("configuration error: {variable}: {message}")]
@@ -172,7 +179,7 @@ impl Error {
             }
             Self::Conflict(_) => "the request conflicts with a concurrent change".to_owned(),
             Self::Upstream { service, .. } => format!("{service} returned an error"),
-            Self::Timeout { service } => format!("{service} did not answer in time"),
+            Self::Timeout { service, .. } => format!("{service} did not answer in time"),
             Self::Misconfigured { setting, .. } => {
                 format!("the service is misconfigured: check {setting}")
             }
@@ -210,12 +217,13 @@ impl Error {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         match &err {
-            SdkError::TimeoutError(_) => Self::Timeout { service },
-            SdkError::DispatchFailure(failure) if failure.is_timeout() => Self::Timeout { service },
-            SdkError::DispatchFailure(_) => Self::Upstream {
+            SdkError::TimeoutError(_) => Self::Timeout {
                 service,
-                status: None,
-                message: format!("unreachable: {}", display_chain(&err)),
+                source: Some(Box::new(err)),
+            },
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => Self::Timeout {
+                service,
+                source: Some(Box::new(err)),
             },
             SdkError::ConstructionFailure(_) => {
                 Self::Internal(format!("{service} request: {}", display_chain(&err)))
@@ -223,24 +231,24 @@ impl Error {
             SdkError::ResponseError(ctx) => Self::Upstream {
                 service,
                 status: Some(ctx.raw().status().as_u16()),
-                message: format!("unreadable response: {}", display_chain(&err)),
+                source: Box::new(err),
             },
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let retry_after = retry_after_header(ctx.raw());
-                let (code, message) = (ctx.err().code(), ctx.err().message());
-                match classify(service, code, message, status, retry_after) {
+                let code = ctx.err().code().map(str::to_owned);
+                let message = ctx.err().message().map(str::to_owned);
+                let (code, message) = (code.as_deref(), message.as_deref());
+                match classify(service, code, message, status, retry_after, Box::new(err)) {
                     Classified::Error(error) => error,
-                    Classified::Missing => {
-                        let (code, message) = (code.map(str::to_owned), message.map(str::to_owned));
-                        lookup.missing(service, code.as_deref(), message.as_deref(), Box::new(err))
-                    }
+                    Classified::Missing(source) => lookup.missing(service, code, message, source),
                 }
             }
+            // A dispatch failure (unreachable) and anything the SDK adds later.
             _ => Self::Upstream {
                 service,
                 status: None,
-                message: display_chain(&err),
+                source: Box::new(err),
             },
         }
     }
@@ -250,7 +258,8 @@ impl Error {
 #[derive(Debug)]
 enum Classified {
     Error(Error),
-    Missing,
+    /// Not found: the upstream error, for [`Lookup::missing`] to keep as the source.
+    Missing(BoxError),
 }
 
 /// Maps an upstream error code and status to a domain error.
@@ -260,11 +269,11 @@ fn classify(
     message: Option<&str>,
     status: u16,
     retry_after: Option<u64>,
+    source: BoxError,
 ) -> Classified {
-    let message = format!("{}: {}", code.unwrap_or("Unknown"), message.unwrap_or(""));
     let error = match code.unwrap_or("") {
         "ResourceNotFoundException" | "NotFound" | "NoSuchKey" | "NoSuchBucket" => {
-            return Classified::Missing;
+            return Classified::Missing(source);
         }
         "ThrottlingException"
         | "ThrottledException"
@@ -279,26 +288,36 @@ fn classify(
         "AccessDeniedException"
         | "AccessDenied"
         | "UnrecognizedClientException"
-        | "ExpiredTokenException" => Error::AccessDenied { service, message },
+        | "ExpiredTokenException" => Error::AccessDenied { service, source },
         "ValidationException" | "InvalidParameterException" | "InvalidParameterValueException" => {
-            Error::UpstreamRejected { service, message }
+            Error::UpstreamRejected { service, source }
         }
-        "RequestTimeoutException" => Error::Timeout { service },
+        "RequestTimeoutException" => Error::Timeout {
+            service,
+            source: Some(source),
+        },
         "ConflictException"
         | "ConditionalCheckFailedException"
-        | "TransactionConflictException" => Error::Conflict(message),
+        | "TransactionConflictException" => Error::Conflict(format!(
+            "{}: {}",
+            code.unwrap_or("Unknown"),
+            message.unwrap_or("")
+        )),
         _ => match status {
             429 => Error::Throttled {
                 service,
                 retry_after_secs: retry_after.unwrap_or(1),
             },
-            403 => Error::AccessDenied { service, message },
-            404 => return Classified::Missing,
-            408 => Error::Timeout { service },
+            403 => Error::AccessDenied { service, source },
+            404 => return Classified::Missing(source),
+            408 => Error::Timeout {
+                service,
+                source: Some(source),
+            },
             _ => Error::Upstream {
                 service,
                 status: Some(status),
-                message,
+                source,
             },
         },
     };
@@ -375,7 +394,7 @@ impl Lookup {
         message: Option<&str>,
         source: BoxError,
     ) -> Error {
-        let misconfigured = |setting| Error::Misconfigured {
+        let misconfigured = |setting, source| Error::Misconfigured {
             setting,
             service,
             source,
@@ -384,17 +403,17 @@ impl Lookup {
             Self::Unnamed => Error::Upstream {
                 service,
                 status: Some(404),
-                message: format!("{}: {}", code.unwrap_or("Unknown"), message.unwrap_or("")),
+                source,
             },
             Self::Named { resource, id } => Error::NotFound { resource, id },
-            Self::Configured { setting } => misconfigured(setting),
+            Self::Configured { setting } => misconfigured(setting, source),
             Self::Within {
                 setting,
                 resource,
                 id,
             } => {
                 if container_missing(code, message) {
-                    misconfigured(setting)
+                    misconfigured(setting, source)
                 } else {
                     Error::NotFound { resource, id }
                 }
@@ -436,9 +455,9 @@ mod tests {
         status: u16,
         retry: Option<u64>,
     ) -> Error {
-        match classify("HealthOmics", code, message, status, retry) {
+        match classify("HealthOmics", code, message, status, retry, source()) {
             Classified::Error(error) => error,
-            Classified::Missing => panic!("{code:?} {status} classified as missing"),
+            Classified::Missing(_) => panic!("{code:?} {status} classified as missing"),
         }
     }
 
@@ -455,8 +474,8 @@ mod tests {
             (None, 404),
         ] {
             assert!(matches!(
-                classify(s, code, None, status, None),
-                Classified::Missing
+                classify(s, code, None, status, None, source()),
+                Classified::Missing(_)
             ));
         }
         let throttled = classified(Some("ThrottlingException"), None, 429, Some(3));
@@ -501,6 +520,43 @@ mod tests {
         assert!(!err.public_message().contains("shard"));
         let err = Error::Internal("panic at src/x.rs:1".into());
         assert_eq!(err.public_message(), "internal error");
+    }
+
+    #[test]
+    fn an_upstream_5xx_keeps_its_source_chain_and_public_message() {
+        use aws_sdk_omics::operation::get_run::GetRunError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+
+        let modeled = GetRunError::generic(
+            ErrorMetadata::builder()
+                .code("InternalServerException")
+                .message("db shard 7 exploded")
+                .build(),
+        );
+        let raw = HttpResponse::new(StatusCode::try_from(500).unwrap(), SdkBody::empty());
+        let err = Error::from_sdk(
+            "HealthOmics",
+            SdkError::service_error(modeled, raw),
+            Lookup::run("42"),
+        );
+        assert!(
+            matches!(
+                err,
+                Error::Upstream {
+                    status: Some(500),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.public_message(), "HealthOmics returned an error");
+        assert_eq!((err.http_status(), err.code()), (502, "UpstreamError"));
+        assert!(std::error::Error::source(&err).is_some());
+        let chain = display_chain(&err);
+        assert!(chain.starts_with("HealthOmics failed: "), "{chain}");
+        assert!(chain.contains("db shard 7 exploded"), "{chain}");
     }
 
     #[test]

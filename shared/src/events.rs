@@ -14,6 +14,7 @@ use serde_json::Value;
 use serde_with::skip_serializing_none;
 
 use crate::ids::{RunId, id_from_arn};
+use crate::record::RunUuid;
 use crate::status::RunStatus;
 use crate::time::Timestamp;
 
@@ -128,18 +129,14 @@ pub fn parse_run_event(payload: Value) -> RunEvent {
     }
     RunEvent::Finished(Box::new(RunFinished {
         run_id,
-        uuid: detail.uuid.filter(|u| is_well_formed_uuid(u)),
+        // A malformed uuid cannot address a manifest stream: the run is enriched as if the event had none.
+        uuid: detail.uuid.filter(|u| RunUuid::parse(u).is_ok()),
         status,
         event_id: event.id,
         event_time: event.time,
         run_name: detail.run_name,
         workflow_name: detail.workflow_name,
     }))
-}
-
-/// Whether `value` can address a manifest stream: 1 to 64 letters, digits or dashes.
-pub fn is_well_formed_uuid(value: &str) -> bool {
-    crate::record::RunUuid::parse(value).is_ok()
 }
 
 #[cfg(test)]
@@ -264,8 +261,6 @@ mod tests {
             panic!()
         };
         assert_eq!(run.uuid, None);
-        assert!(is_well_formed_uuid("0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10"));
-        assert!(!is_well_formed_uuid(""));
     }
 
     #[test]

@@ -128,7 +128,7 @@ async fn backfill(
         for stream in &streams {
             println!(
                 "{}",
-                json!({"runId": stream.run_id.as_str(), "uuid": stream.uuid, "dryRun": true})
+                json!({"runId": stream.run_id.as_str(), "uuid": stream.uuid.as_str(), "dryRun": true})
             );
         }
         return Ok(());
@@ -138,7 +138,7 @@ async fn backfill(
         .map(|stream| async move {
             let request = EnrichRequest {
                 run_id: stream.run_id.clone(),
-                uuid: Some(stream.uuid.clone()),
+                uuid: Some(stream.uuid.to_string()),
                 announced_status: None,
                 event_time: None,
                 workflow_name: None,
@@ -160,8 +160,8 @@ async fn backfill(
             }
             Err(err) => (
                 "failed",
-                json!({"outcome": "failed", "runId": stream.run_id.as_str(), "uuid": stream.uuid,
-                       "error": err.to_string(), "code": err.code()}),
+                json!({"outcome": "failed", "runId": stream.run_id.as_str(), "uuid": stream.uuid.as_str(),
+                       "error": omics_introspect::error::display_chain(&err), "code": err.code()}),
             ),
         };
         *totals.entry(kind).or_default() += 1;

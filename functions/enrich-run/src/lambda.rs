@@ -13,7 +13,7 @@ impl From<Failure> for Diagnostic {
     fn from(failure: Failure) -> Self {
         Diagnostic {
             error_type: failure.0.code().to_owned(),
-            error_message: failure.0.to_string(),
+            error_message: omics_introspect::error::display_chain(&failure.0),
         }
     }
 }
@@ -22,7 +22,7 @@ impl From<Failure> for Diagnostic {
 pub async fn run(enricher: &Enricher) -> anyhow::Result<()> {
     let handler = service_fn(|event: LambdaEvent<Value>| async move {
         enricher.handle_event(event.payload).await.map_err(|err| {
-            tracing::error!(error = %err, code = err.code(), retryable = err.is_retryable(), "enrichment failed");
+            tracing::error!(error = %omics_introspect::error::display_chain(&err), code = err.code(), retryable = err.is_retryable(), "enrichment failed");
             Failure(err)
         })
     });

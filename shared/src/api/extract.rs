@@ -16,6 +16,7 @@ use super::observe::{record_run_id, record_task_id};
 use super::query::QueryParams;
 use crate::error::{Error, Result};
 use crate::ids::{RunId, TaskId};
+use crate::record::RunUuid;
 
 /// The path parameters of the matched route, decoded.
 ///
@@ -151,18 +152,12 @@ impl RouteQuery for NoQuery {
 }
 
 /// An optional run uuid query parameter (`uuid`, `otherUuid`), validated; a 400 names the parameter.
-pub fn uuid_param(query: &QueryParams, name: &str) -> Result<Option<String>> {
+pub fn uuid_param(query: &QueryParams, name: &str) -> Result<Option<RunUuid>> {
     query
         .get(name)
         .map(|uuid| {
-            if crate::events::is_well_formed_uuid(uuid) {
-                Ok(uuid.to_owned())
-            } else {
-                Err(Error::invalid(
-                    name,
-                    "must be 1 to 64 letters, digits or dashes",
-                ))
-            }
+            RunUuid::parse(uuid)
+                .map_err(|_| Error::invalid(name, "must be 1 to 64 letters, digits or dashes"))
         })
         .transpose()
 }

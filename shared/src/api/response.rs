@@ -58,7 +58,7 @@ impl IntoResponse for Error {
         let mut response = error_response(&self, &current_request_id());
         response.extensions_mut().insert(LoggedError {
             code: self.code(),
-            detail: self.to_string(),
+            detail: crate::error::display_chain(&self),
         });
         response
     }
@@ -137,7 +137,7 @@ mod tests {
             (
                 Error::AccessDenied {
                     service: "HealthOmics",
-                    message: "arn:aws:iam::1:role/secret".into(),
+                    source: "arn:aws:iam::1:role/secret".into(),
                 },
                 403,
                 "AccessDenied",
@@ -154,7 +154,7 @@ mod tests {
                 Error::Upstream {
                     service: "HealthOmics",
                     status: Some(500),
-                    message: "stack trace at x.rs:1".into(),
+                    source: "stack trace at x.rs:1".into(),
                 },
                 502,
                 "UpstreamError",
@@ -162,6 +162,7 @@ mod tests {
             (
                 Error::Timeout {
                     service: "HealthOmics",
+                    source: None,
                 },
                 504,
                 "UpstreamTimeout",

@@ -196,7 +196,7 @@ fn error_codes_are_documented() {
         .code(),
         Error::AccessDenied {
             service: "s",
-            message: String::new(),
+            source: "x".into(),
         }
         .code(),
         Error::Throttled {
@@ -206,16 +206,20 @@ fn error_codes_are_documented() {
         .code(),
         Error::UpstreamRejected {
             service: "s",
-            message: String::new(),
+            source: "x".into(),
         }
         .code(),
         Error::Upstream {
             service: "s",
             status: None,
-            message: String::new(),
+            source: "x".into(),
         }
         .code(),
-        Error::Timeout { service: "s" }.code(),
+        Error::Timeout {
+            service: "s",
+            source: None,
+        }
+        .code(),
         Error::Internal(String::new()).code(),
         "RouteNotFound",
         "MethodNotAllowed",

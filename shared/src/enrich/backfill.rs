@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::config::vars::LOG_GROUP_NAME;
 use crate::error::{Error, Lookup, Result};
-use crate::events::is_well_formed_uuid;
 use crate::ids::RunId;
+use crate::record::RunUuid;
 use crate::time::Timestamp;
 
 /// Prefix of every manifest stream.
@@ -18,17 +18,17 @@ pub struct ManifestStream {
     /// Run id from the stream name.
     pub run_id: RunId,
     /// Run uuid from the stream name.
-    pub uuid: String,
+    pub uuid: RunUuid,
     /// When the stream was created.
     pub created: Option<Timestamp>,
 }
 
 /// Reads `manifest/run/<id>/<uuid>`; `None` for any other name.
-pub fn parse_stream_name(name: &str) -> Option<(RunId, String)> {
+pub fn parse_stream_name(name: &str) -> Option<(RunId, RunUuid)> {
     let rest = name.strip_prefix(MANIFEST_PREFIX)?;
     let (id, uuid) = rest.split_once('/')?;
     let run_id = RunId::parse(id).ok()?;
-    is_well_formed_uuid(uuid).then(|| (run_id, uuid.to_owned()))
+    Some((run_id, RunUuid::parse(uuid).ok()?))
 }
 
 /// Parses a window like `7d`, `36h`, `90m`, `45s` or `2w`.

@@ -12,7 +12,7 @@ use crate::analysis::Settings;
 use crate::clients::AwsClients;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::events::{RunEvent, RunFinished, is_well_formed_uuid, parse_run_event};
+use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
 use crate::manifest::ManifestReader;
 use crate::omics::{HealthOmics, Run};
@@ -205,7 +205,7 @@ impl Enricher {
             .uuid
             .clone()
             .or_else(|| fetched.as_ref().and_then(|r| r.uuid.clone()));
-        let Some(uuid) = uuid.filter(|u| is_well_formed_uuid(u)) else {
+        let Some(uuid) = uuid.filter(|u| crate::record::RunUuid::parse(u).is_ok()) else {
             return skipped("HealthOmics does not return the run and no uuid is known".into());
         };
         // A run id is reused after deletion: GetRun may describe another run than the one asked about.
@@ -543,7 +543,8 @@ fn finished_status(
         (Some(s), Some(announced)) if announced.is_terminal() => Err(Error::Upstream {
             service: crate::omics::SERVICE,
             status: None,
-            message: format!("GetRun still reports run {run_id} as {s} after a {announced} event"),
+            source: format!("GetRun still reports run {run_id} as {s} after a {announced} event")
+                .into(),
         }),
         (Some(s), _) => Ok(StatusCheck::NotFinished(format!(
             "run is {s}, not finished"

@@ -66,17 +66,11 @@ impl ManifestReader {
     }
 }
 
+/// The uuid rule is [`crate::record::RunUuid`]'s; a malformed one must not reach the stream name.
 fn validate_uuid(uuid: &str) -> Result<()> {
-    let ok = (1..=64).contains(&uuid.len())
-        && uuid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "uuid",
-            "must be 1 to 64 letters, digits or dashes",
-        ))
-    }
+    crate::record::RunUuid::parse(uuid)
+        .map(|_| ())
+        .map_err(|_| Error::invalid("uuid", "must be 1 to 64 letters, digits or dashes"))
 }
 
 /// Lines that could not be read: counted and skipped, with the first reason kept.

@@ -156,6 +156,12 @@ impl AsRef<str> for RunUuid {
     }
 }
 
+impl From<RunUuid> for String {
+    fn from(uuid: RunUuid) -> Self {
+        uuid.0
+    }
+}
+
 impl PartialEq<str> for RunUuid {
     fn eq(&self, other: &str) -> bool {
         self.0 == other

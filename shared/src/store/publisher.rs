@@ -74,7 +74,7 @@ impl EventPublisher {
             return Err(Error::Upstream {
                 service: SERVICE,
                 status: None,
-                message: format!("PutEvents refused the Run Enriched entry: {reason}"),
+                source: format!("PutEvents refused the Run Enriched entry: {reason}").into(),
             });
         }
         Ok(())
@@ -130,6 +130,7 @@ mod tests {
             .publish(&record(RunStatus::Completed, "x", 1))
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("InternalFailure"), "{err}");
+        let chain = crate::error::display_chain(&err);
+        assert!(chain.contains("InternalFailure"), "{chain}");
     }
 }

@@ -101,7 +101,7 @@ impl ReportStore {
         let body = out.body.collect().await.map_err(|e| Error::Upstream {
             service: SERVICE,
             status: None,
-            message: format!("reading {}: {e}", location.key),
+            source: Box::new(e),
         })?;
         Ok(body.into_bytes().to_vec())
     }

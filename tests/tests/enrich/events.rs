@@ -489,7 +489,7 @@ async fn runs_healthomics_forgot_are_built_from_the_manifest() {
     assert!(
         streams
             .iter()
-            .any(|s| s.run_id.as_str() == "8100004" && s.uuid == uuid)
+            .any(|s| s.run_id.as_str() == "8100004" && s.uuid == uuid.as_str())
     );
 
     // HealthOmics forgets the run (the emulator is emptied): the record comes from the manifest alone.

@@ -14,12 +14,13 @@ use crate::api::extract::{ComparePath, IfNoneMatch, Query, RouteQuery, uuid_para
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
+use crate::record::RunUuid;
 
 /// `?uuid=` (of `runId`) and `?otherUuid=` (of `otherRunId`).
 #[derive(Debug)]
 pub struct CompareQuery {
-    uuid: Option<String>,
-    other_uuid: Option<String>,
+    uuid: Option<RunUuid>,
+    other_uuid: Option<RunUuid>,
 }
 
 impl RouteQuery for CompareQuery {
@@ -40,8 +41,18 @@ pub async fn compare_runs(
     Query(query): Query<CompareQuery>,
     if_none_match: IfNoneMatch,
 ) -> Result<Response> {
-    let run_a = load_record(&state, &path.run_id, query.uuid.as_deref()).await?;
-    let run_b = load_record(&state, &path.other_run_id, query.other_uuid.as_deref()).await?;
+    let run_a = load_record(
+        &state,
+        &path.run_id,
+        query.uuid.as_ref().map(RunUuid::as_str),
+    )
+    .await?;
+    let run_b = load_record(
+        &state,
+        &path.other_run_id,
+        query.other_uuid.as_ref().map(RunUuid::as_str),
+    )
+    .await?;
     let result = compare(&run_a, &run_b, &state.settings);
     let body =
         serde_json::to_string(&result).map_err(|e| Error::Internal(format!("serializing: {e}")))?;

@@ -77,7 +77,7 @@ impl RouteQuery for ManifestQuery {
     fn parse(query: &QueryParams) -> Result<Self> {
         Ok(Self {
             limit: usize::try_from(query.limit()?).unwrap_or(1),
-            uuid: uuid_param(query, "uuid")?,
+            uuid: uuid_param(query, "uuid")?.map(String::from),
             params: query.clone(),
         })
     }

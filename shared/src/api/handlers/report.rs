@@ -21,6 +21,7 @@ use crate::api::response::{NO_STORE, json_response, set_header};
 use crate::api::state::SharedState;
 use crate::enrich::gunzip;
 use crate::error::{Error, Result};
+use crate::record::RunUuid;
 use crate::store::run_enriched_detail;
 
 /// Largest record (uncompressed JSON) returned in the response body.
@@ -31,7 +32,7 @@ pub const PRESIGNED_URL_TTL: Duration = Duration::from_secs(15 * 60);
 /// `?uuid=`.
 #[derive(Debug)]
 pub struct ReportQuery {
-    uuid: Option<String>,
+    uuid: Option<RunUuid>,
 }
 
 impl RouteQuery for ReportQuery {
@@ -50,7 +51,8 @@ pub async fn get_run_report(
     RunPath(run_id): RunPath,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response> {
-    let (record, reports) = stored_record(&state, &run_id, query.uuid.as_deref()).await?;
+    let (record, reports) =
+        stored_record(&state, &run_id, query.uuid.as_ref().map(RunUuid::as_str)).await?;
     if record.report.json_bytes > MAX_INLINE_REPORT_BYTES {
         let url = upstream(reports.presigned_url(&record.report, PRESIGNED_URL_TTL)).await?;
         let body = json!({

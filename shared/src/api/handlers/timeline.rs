@@ -15,13 +15,14 @@ use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath, uuid_param};
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
+use crate::record::RunUuid;
 
 /// `?format=`, `?layout=`, `?uuid=`.
 #[derive(Debug)]
 pub struct TimelineQuery {
     html: bool,
     mode: Option<Mode>,
-    uuid: Option<String>,
+    uuid: Option<RunUuid>,
 }
 
 impl RouteQuery for TimelineQuery {
@@ -55,7 +56,7 @@ pub async fn get_run_timeline(
     Query(query): Query<TimelineQuery>,
     if_none_match: IfNoneMatch,
 ) -> Result<Response> {
-    let record = load_record(&state, &run_id, query.uuid.as_deref()).await?;
+    let record = load_record(&state, &run_id, query.uuid.as_ref().map(RunUuid::as_str)).await?;
     let laid_out = layout(&record, query.mode);
     let caption = caption(&record);
     let (content_type, body) = if query.html {
