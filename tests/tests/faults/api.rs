@@ -17,7 +17,9 @@ use aws_sdk_omics::config::Credentials;
 use futures::future::join_all;
 use omics_introspect::api::{ApiState, CursorKey};
 use omics_introspect::config::Config;
-use omics_introspect_tests::harness::{EmulatorProcess, HttpResponse, seed_run, set_faults, stats};
+use omics_introspect_tests::harness::{
+    EmulatorProcess, HttpResponse, http_request, seed_run, set_faults, stats,
+};
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
 
@@ -103,7 +105,7 @@ async fn load(api: &LocalApi, paths: &[String], rounds: usize) -> BTreeMap<u16, 
             async move {
                 tokio::time::timeout(
                     Duration::from_secs(30),
-                    api_support::request(&url, "GET", path, &[]),
+                    http_request(&url, "GET", path, None),
                 )
                 .await
                 .unwrap_or_else(|_| panic!("GET {path} hung"))
