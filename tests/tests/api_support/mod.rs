@@ -92,6 +92,21 @@ pub async fn stack_state() -> ApiState {
 
 /// State against an emulator at `url`: one attempt per call and a short attempt timeout, so fault tests are fast.
 pub async fn emulator_state(url: &str, attempt_timeout: Duration) -> ApiState {
+    emulator_state_with_retries(
+        url,
+        RetryConfig::standard().with_max_attempts(1),
+        attempt_timeout,
+    )
+    .await
+}
+
+/// State against an emulator at `url` with the SDK retrying as `retry` says, each attempt within
+/// `attempt_timeout`.
+pub async fn emulator_state_with_retries(
+    url: &str,
+    retry: RetryConfig,
+    attempt_timeout: Duration,
+) -> ApiState {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .region(Region::new("us-east-1"))
@@ -102,7 +117,7 @@ pub async fn emulator_state(url: &str, attempt_timeout: Duration) -> ApiState {
             None,
             "api-tests",
         ))
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .retry_config(retry)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
