@@ -1,7 +1,7 @@
 //! Test support: start the emulator binary for one test, talk to its control routes, read the stack settings.
 //!
-//! [`http_request`], [`http_request_with_headers`] and [`request_url`] are the tests' one HTTP client: reqwest without TLS (the emulator and the
-//! local stack speak plain HTTP on loopback only) and without proxies.
+//! [`http_request`], [`http_request_with_headers`] and [`request_url`] are the tests' one HTTP client: reqwest
+//! without TLS (the emulator and the local stack speak plain HTTP on loopback only) and without proxies.
 
 use std::path::Path;
 use std::process::Stdio;

@@ -1,5 +1,5 @@
-//! Shared by the test binaries that call the API: the API served in-process on a real loopback socket, state for the local stack or
-//! for an emulator a test spawns itself. Requests go through the harness's one HTTP client.
+//! Shared by the test binaries that call the API: the API served in-process on a real loopback socket, state for
+//! the local stack or for an emulator a test spawns itself. Requests go through the harness's one HTTP client.
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
