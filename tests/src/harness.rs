@@ -223,9 +223,11 @@ async fn send(
         .with_context(|| format!("bad HTTP method {method:?}"))?;
     let headers = request_headers(headers, body.is_some())?;
     // A client per request: tests run on many short-lived tokio runtimes, and a pooled connection must not
-    // outlive the runtime that opened it. Without TLS a client costs next to nothing.
+    // outlive the runtime that opened it. Without TLS a client costs next to nothing. Redirects are not
+    // followed: a test asserts the answer itself (e.g. the report route's 303 and its Location).
     let client = reqwest::Client::builder()
         .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")?;
     let mut request = client
@@ -366,7 +368,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn extra_headers_reach_the_server_and_replace_defaults() {
+    async fn extra_headers_reach_the_server_and_redirects_are_answers() {
         use axum::http::HeaderMap;
         let echo = axum::Router::new().route(
             "/echo",
@@ -387,9 +389,16 @@ mod tests {
                 },
             ),
         );
+        let echo = echo.route(
+            "/moved",
+            axum::routing::get(|| async { axum::response::Redirect::to("/echo") }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move { axum::serve(listener, echo).await.unwrap() });
+        let moved = http_request(&url, "GET", "/moved", None).await.unwrap();
+        assert_eq!(moved.status, 303);
+        assert_eq!(moved.header("location"), Some("/echo"));
         let headers = [("If-None-Match", "\"t1\""), ("accept", "text/html")];
         let response = http_request_with_headers(&url, "get", "/echo", &headers, None)
             .await
