@@ -1,7 +1,7 @@
 //! Test support: start the emulator binary for one test, talk to its control routes, read the stack settings.
 //!
-//! [`http_request`] and [`request_url`] are the tests' one HTTP client: reqwest without TLS (the emulator and the
-//! local stack speak plain HTTP on loopback only) and without proxies.
+//! [`http_request`], [`http_request_with_headers`] and [`request_url`] are the tests' one HTTP client: reqwest
+//! without TLS (the emulator and the local stack speak plain HTTP on loopback only) and without proxies.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -137,18 +137,44 @@ pub async fn http_request(
     path_and_query: &str,
     body: Option<&Value>,
 ) -> anyhow::Result<HttpResponse> {
+    http_request_with_headers(base_url, method, path_and_query, &[], body).await
+}
+
+/// [`http_request`] with extra request headers; one named like a default header (`accept`, `content-type`)
+/// replaces it.
+///
+/// Fails, without sending, when the URL parser would send a different path or query than `path_and_query`
+/// (it resolves dot segments such as `/%2e%2e/`): a test of such a raw path needs a raw socket, not this client.
+pub async fn http_request_with_headers(
+    base_url: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> anyhow::Result<HttpResponse> {
     let authority = authority(base_url)?;
+    let url = format!("http://{authority}{path_and_query}");
+    ensure_sent_as_written(&url, path_and_query)?;
     let body = body
         .map(serde_json::to_vec)
         .transpose()
         .context("serializing the request body")?;
-    request_url(
-        method,
-        &format!("http://{authority}{path_and_query}"),
-        body,
-        REQUEST_TIMEOUT,
-    )
-    .await
+    send(method, &url, headers, body, REQUEST_TIMEOUT).await
+}
+
+/// Errors when parsing `url` changes its `path_and_query`, so a test never silently sends another request than
+/// the one it names.
+fn ensure_sent_as_written(url: &str, path_and_query: &str) -> anyhow::Result<()> {
+    let parsed = reqwest::Url::parse(url).with_context(|| format!("bad URL {url:?}"))?;
+    let sent = match parsed.query() {
+        Some(query) => format!("{}?{query}", parsed.path()),
+        None => parsed.path().to_owned(),
+    };
+    anyhow::ensure!(
+        sent == path_and_query,
+        "the HTTP client would send {sent:?} instead of {path_and_query:?}; send this raw path over a socket"
+    );
+    Ok(())
 }
 
 /// Sends one request with an optional JSON body (already serialized) to `url` and reads the whole response
@@ -159,19 +185,55 @@ pub async fn request_url(
     body: Option<Vec<u8>>,
     timeout: Duration,
 ) -> anyhow::Result<HttpResponse> {
+    send(method, url, &[], body, timeout).await
+}
+
+/// The default headers (`accept: application/json`, and `content-type: application/json` with a body), then
+/// `extra`, each replacing a default of the same name.
+fn request_headers(
+    extra: &[(&str, &str)],
+    has_body: bool,
+) -> anyhow::Result<reqwest::header::HeaderMap> {
+    use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+    let json = HeaderValue::from_static("application/json");
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, json.clone());
+    if has_body {
+        headers.insert(CONTENT_TYPE, json);
+    }
+    for (name, value) in extra {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .with_context(|| format!("bad header name {name:?}"))?;
+        let value =
+            HeaderValue::from_str(value).with_context(|| format!("bad value of header {name}"))?;
+        headers.insert(name, value);
+    }
+    Ok(headers)
+}
+
+/// The one place a request leaves the tests: reqwest, a client per request, no proxy.
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+) -> anyhow::Result<HttpResponse> {
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .with_context(|| format!("bad HTTP method {method:?}"))?;
+    let headers = request_headers(headers, body.is_some())?;
     // A client per request: tests run on many short-lived tokio runtimes, and a pooled connection must not
-    // outlive the runtime that opened it. Without TLS a client costs next to nothing.
+    // outlive the runtime that opened it. Without TLS a client costs next to nothing. Redirects are not
+    // followed: a test asserts the answer itself (e.g. the report route's 303 and its Location).
     let client = reqwest::Client::builder()
         .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")?;
     let mut request = client
         .request(method.clone(), url)
         .timeout(timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json");
+        .headers(headers);
     if let Some(body) = body {
         request = request.body(body);
     }
@@ -287,6 +349,65 @@ mod tests {
         drop(listener);
         let err = http_request(&url, "GET", "/x", None).await.unwrap_err();
         assert!(format!("{err:#}").contains("/x"), "{err:#}");
+    }
+
+    #[test]
+    fn paths_the_url_parser_would_rewrite_are_refused() {
+        for kept in [
+            "/runs/1%2E5",
+            "/runs?name=%00abc&limit=%F0%9F%A7%AC",
+            "/",
+            "/runs/",
+        ] {
+            ensure_sent_as_written(&format!("http://127.0.0.1:1{kept}"), kept).unwrap();
+        }
+        let err =
+            ensure_sent_as_written("http://127.0.0.1:1/%2e%2e/etc/passwd", "/%2e%2e/etc/passwd")
+                .unwrap_err();
+        assert!(err.to_string().contains("\"/etc/passwd\""), "{err}");
+    }
+
+    #[tokio::test]
+    async fn extra_headers_reach_the_server_and_redirects_are_answers() {
+        use axum::http::HeaderMap;
+        let echo = axum::Router::new().route(
+            "/echo",
+            axum::routing::any(
+                |method: axum::http::Method, headers: HeaderMap| async move {
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    axum::Json(serde_json::json!({
+                        "method": method.as_str(),
+                        "accept": header("accept"),
+                        "ifNoneMatch": header("if-none-match"),
+                    }))
+                },
+            ),
+        );
+        let echo = echo.route(
+            "/moved",
+            axum::routing::get(|| async { axum::response::Redirect::to("/echo") }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, echo).await.unwrap() });
+        let moved = http_request(&url, "GET", "/moved", None).await.unwrap();
+        assert_eq!(moved.status, 303);
+        assert_eq!(moved.header("location"), Some("/echo"));
+        let headers = [("If-None-Match", "\"t1\""), ("accept", "text/html")];
+        let response = http_request_with_headers(&url, "get", "/echo", &headers, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            response.json().unwrap(),
+            serde_json::json!({"method": "get", "accept": "text/html", "ifNoneMatch": "\"t1\""})
+        );
+        server.abort();
     }
 
     #[test]

@@ -253,9 +253,7 @@ async fn unknown_runs_tasks_routes_and_methods() {
         assert_eq!(response.status, 404, "{path}");
         assert_eq!(error_code(&response), "RouteNotFound", "{path}");
     }
-    let response = api_support::request(api.url(), "DELETE", "/runs/1000001", &[])
-        .await
-        .unwrap();
+    let response = api.request("DELETE", "/runs/1000001", &[]).await;
     assert_eq!(response.status, 405);
     assert_eq!(response.header("allow"), Some("GET"));
     assert_eq!(error_code(&response), "MethodNotAllowed");

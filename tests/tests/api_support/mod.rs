@@ -1,13 +1,12 @@
-//! Shared by the `api_*` tests: the API served in-process on a real loopback socket, state for the local stack or
-//! for an emulator a test spawns itself, and a small HTTP client that can send headers.
+//! Shared by the test binaries that call the API: the API served in-process on a real loopback socket, state for
+//! the local stack or for an emulator a test spawns itself. Requests go through the harness's one HTTP client.
 
-#![allow(dead_code)] // Each api_* test binary uses a different subset.
+#![allow(dead_code)] // Each test binary uses a different subset.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -15,10 +14,9 @@ use aws_sdk_omics::config::Credentials;
 use omics_introspect::api::{ApiState, CursorKey};
 use omics_introspect::clients::load_sdk_config;
 use omics_introspect::config::Config;
-use omics_introspect_tests::harness::{HttpResponse, stack_env};
+use omics_introspect_tests::harness::{HttpResponse, http_request_with_headers, stack_env};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// Cursor secret of the in-process API (any 32+ bytes).
@@ -48,11 +46,21 @@ impl LocalApi {
         &self.url
     }
 
+    /// `method path_and_query` with extra headers and no body; panics on a transport error.
+    pub async fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> HttpResponse {
+        http_request_with_headers(&self.url, method, path_and_query, headers, None)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path_and_query}: {e:#}"))
+    }
+
     /// `GET path_and_query` with extra headers.
     pub async fn get_with(&self, path_and_query: &str, headers: &[(&str, &str)]) -> HttpResponse {
-        request(&self.url, "GET", path_and_query, headers)
-            .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query}: {e:#}"))
+        self.request("GET", path_and_query, headers).await
     }
 
     /// `GET path_and_query`.
@@ -84,6 +92,21 @@ pub async fn stack_state() -> ApiState {
 
 /// State against an emulator at `url`: one attempt per call and a short attempt timeout, so fault tests are fast.
 pub async fn emulator_state(url: &str, attempt_timeout: Duration) -> ApiState {
+    emulator_state_with_retries(
+        url,
+        RetryConfig::standard().with_max_attempts(1),
+        attempt_timeout,
+    )
+    .await
+}
+
+/// State against an emulator at `url` with the SDK retrying as `retry` says, each attempt within
+/// `attempt_timeout`.
+pub async fn emulator_state_with_retries(
+    url: &str,
+    retry: RetryConfig,
+    attempt_timeout: Duration,
+) -> ApiState {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .region(Region::new("us-east-1"))
@@ -94,7 +117,7 @@ pub async fn emulator_state(url: &str, attempt_timeout: Duration) -> ApiState {
             None,
             "api-tests",
         ))
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .retry_config(retry)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
@@ -130,62 +153,4 @@ pub fn error_code(response: &HttpResponse) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no error code: {body}"))
         .to_owned()
-}
-
-/// One HTTP/1.1 request with extra headers (`Connection: close`), response read to the end.
-pub async fn request(
-    base_url: &str,
-    method: &str,
-    path_and_query: &str,
-    headers: &[(&str, &str)],
-) -> anyhow::Result<HttpResponse> {
-    let authority = base_url
-        .strip_prefix("http://")
-        .context("http:// URL expected")?;
-    let mut stream = TcpStream::connect(authority).await?;
-    let mut head =
-        format!("{method} {path_and_query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut raw)).await??;
-    parse(&raw)
-}
-
-fn parse(raw: &[u8]) -> anyhow::Result<HttpResponse> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no end of headers")?;
-    let head = std::str::from_utf8(&raw[..split])?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .context("bad status line")?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let rest = &raw[split + 4..];
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(rest.len());
-    anyhow::ensure!(
-        headers
-            .iter()
-            .all(|(n, v)| n != "transfer-encoding" || !v.contains("chunked")),
-        "chunked responses are not expected from local-api"
-    );
-    Ok(HttpResponse {
-        status,
-        headers,
-        body: rest.get(..length).context("short body")?.to_vec(),
-    })
 }

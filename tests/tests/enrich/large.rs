@@ -1,7 +1,7 @@
 //! A 10,000-task run enriches with a bounded number of upstream calls and bounded memory; prints wall time,
 //! upstream calls by operation (the emulator's `GET /_emulator/stats`) and the peak RSS of the enrichment.
 //!
-//! `cargo test -p omics-introspect-tests --test enrich_large -- --ignored --nocapture` also runs 100,000 tasks.
+//! `cargo test -p omics-introspect-tests --test enrich large -- --ignored --nocapture` also runs 100,000 tasks.
 //! Needs the local stack: run through `make test`.
 
 use crate::enrich_support;

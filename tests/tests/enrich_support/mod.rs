@@ -156,6 +156,14 @@ pub fn fresh_run_id() -> String {
     format!("8{:011}", mixed % 100_000_000_000)
 }
 
+/// The DynamoDB key of run `run_id` / `uuid`'s record.
+fn record_key(run_id: &str, uuid: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(format!("RUN#{run_id}"))),
+        ("sk".to_owned(), AttributeValue::S(uuid.to_owned())),
+    ])
+}
+
 /// The DynamoDB item of run `run_id` / `uuid`, read with the raw SDK.
 pub async fn item(
     setup: &Setup,
@@ -167,8 +175,7 @@ pub async fn item(
         .dynamodb
         .get_item()
         .table_name(setup.config.runs_table().unwrap())
-        .key("pk", AttributeValue::S(format!("RUN#{run_id}")))
-        .key("sk", AttributeValue::S(uuid.to_owned()))
+        .set_key(Some(record_key(run_id, uuid)))
         .consistent_read(true)
         .send()
         .await
@@ -254,8 +261,7 @@ pub async fn clear_record(setup: &Setup, run_id: &str, uuid: &str) {
         .dynamodb
         .delete_item()
         .table_name(setup.config.runs_table().unwrap())
-        .key("pk", AttributeValue::S(format!("RUN#{run_id}")))
-        .key("sk", AttributeValue::S(uuid.to_owned()))
+        .set_key(Some(record_key(run_id, uuid)))
         .send()
         .await
         .unwrap();

@@ -9,15 +9,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api_support::{LocalApi, TEST_CURSOR_SECRET, emulator_bin, emulator_state, error_code};
+use api_support::{
+    LocalApi, emulator_bin, emulator_state, emulator_state_with_retries, error_code,
+};
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_omics::config::Credentials;
 use futures::future::join_all;
-use omics_introspect::api::{ApiState, CursorKey};
-use omics_introspect::config::Config;
-use omics_introspect_tests::harness::{EmulatorProcess, HttpResponse, seed_run, set_faults, stats};
+use omics_introspect::api::ApiState;
+use omics_introspect_tests::harness::{
+    EmulatorProcess, HttpResponse, http_request, seed_run, set_faults, stats,
+};
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
 
@@ -40,29 +40,11 @@ async fn seeded_emulator() -> (EmulatorProcess, String) {
 
 /// API state with up to `max_attempts` SDK attempts per call and short backoffs.
 async fn retrying_state(url: &str, max_attempts: u32) -> ApiState {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "faults"))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(max_attempts)
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(200)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .build(),
-        )
-        .load()
-        .await;
-    ApiState::from_sdk_config(
-        &sdk,
-        Config::from_lookup(|_| None).unwrap(),
-        Some(CursorKey::new(TEST_CURSOR_SECRET).unwrap()),
-    )
+    let retry = RetryConfig::standard()
+        .with_max_attempts(max_attempts)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(200));
+    emulator_state_with_retries(url, retry, Duration::from_secs(5)).await
 }
 
 fn paths(task_id: &str) -> Vec<String> {
@@ -103,7 +85,7 @@ async fn load(api: &LocalApi, paths: &[String], rounds: usize) -> BTreeMap<u16, 
             async move {
                 tokio::time::timeout(
                     Duration::from_secs(30),
-                    api_support::request(&url, "GET", path, &[]),
+                    http_request(&url, "GET", path, None),
                 )
                 .await
                 .unwrap_or_else(|_| panic!("GET {path} hung"))

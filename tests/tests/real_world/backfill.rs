@@ -14,7 +14,7 @@ use omics_introspect::manifest::{split_records, stream_name};
 
 use super::corpus;
 use super::manifests::{TaskNumbers, expected_tasks};
-use super::stack::{Setup, clear_item, empty_emulator, setup, stored_record};
+use crate::enrich_support::{Setup, clear_record, emulator, item, report, setup};
 
 /// The run id and uuid of the real manifest (its run line's ARN and uuid).
 const RUN_ID: &str = "8192875";
@@ -64,10 +64,10 @@ async fn a_record_from_the_real_manifest_alone_carries_each_lines_numbers() {
     let text = corpus::text(corpus::FULL_MANIFEST);
     let lines = split_records(&text);
     assert_eq!(lines.len(), 60);
-    let emulator = empty_emulator().await;
-    let setup = setup(emulator.url()).await;
+    let emulator = emulator(false).await;
+    let setup = setup(emulator.url(), Duration::ZERO).await;
     write_manifest(&setup, &lines).await;
-    clear_item(&setup, RUN_ID, UUID).await;
+    clear_record(&setup, RUN_ID, UUID).await;
 
     let outcome = setup
         .enricher
@@ -86,7 +86,8 @@ async fn a_record_from_the_real_manifest_alone_carries_each_lines_numbers() {
         "{outcome:?}"
     );
 
-    let record = stored_record(&setup, RUN_ID, UUID).await;
+    let stored_item = item(&setup, RUN_ID, UUID).await.expect("item stored");
+    let record = report(&setup, &stored_item).await;
     assert!(
         !record.head.sources.get_run,
         "GetRun answered 404: the record is the manifest's"

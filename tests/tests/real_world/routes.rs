@@ -1,11 +1,14 @@
 //! The lookup routes pass every member of the botocore model through, end to end: a private emulator answers with
 //! bodies holding every member, the SDK parses them, our models carry them and the routes serve them.
 
+use std::time::Duration;
+
 use omics_introspect_tests::harness::seed_run;
 use serde_json::{Value, json};
 
 use super::model_check::{ServiceModel, assert_members_kept};
-use super::stack::{LocalApi, empty_emulator};
+use crate::api_support::{LocalApi, emulator_state};
+use crate::enrich_support::emulator;
 
 const RUN_ID: &str = "7100001";
 const TASK_ID: &str = "7100002";
@@ -37,14 +40,14 @@ async fn lookup_routes_pass_every_model_member_through() {
             .entry(member.clone())
             .or_insert(value.clone());
     }
-    let emulator = empty_emulator().await;
+    let emulator = emulator(false).await;
     seed_run(
         emulator.url(),
         &json!({"run": seeded_run, "tasks": [get_task]}),
     )
     .await
     .unwrap();
-    let api = LocalApi::start(emulator.url()).await;
+    let api = LocalApi::start(emulator_state(emulator.url(), Duration::from_secs(30)).await).await;
 
     let body = |path: &'static str| {
         let api = &api;

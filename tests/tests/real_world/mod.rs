@@ -13,13 +13,9 @@
 //!
 //! The folder is read, never copied into the repository; a missing folder fails every test with its path.
 
-// Inline, so the modules live in `real_world/` (a file beside this one would be a test target of its own).
-mod real_world {
-    mod backfill;
-    mod corpus;
-    mod events;
-    mod manifests;
-    mod model_check;
-    mod routes;
-    mod stack;
-}
+mod backfill;
+mod corpus;
+mod events;
+mod manifests;
+mod model_check;
+mod routes;
