@@ -140,7 +140,8 @@ async fn large_reports_redirect_to_a_presigned_url() {
         .unwrap();
     assert_eq!(answer["outcome"], "written");
 
-    let response = api.get("/runs/8400002/report").await;
+    // Pinned to this uuid: the run id is reused by every run of this test against the same stack.
+    let response = api.get(&format!("/runs/8400002/report?uuid={uuid}")).await;
     assert_eq!(response.status, 303);
     let location = response.header("location").unwrap().to_owned();
     let body = response.json().unwrap();
