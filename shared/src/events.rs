@@ -64,7 +64,7 @@ pub struct RunFinished {
     /// Run id, from the detail's ARN.
     pub run_id: RunId,
     /// Run uuid when the event carries a well-formed one.
-    pub uuid: Option<String>,
+    pub uuid: Option<RunUuid>,
     /// The finished status the event announced.
     pub status: RunStatus,
     /// EventBridge event id (for logs).
@@ -130,7 +130,7 @@ pub fn parse_run_event(payload: Value) -> RunEvent {
     RunEvent::Finished(Box::new(RunFinished {
         run_id,
         // A malformed uuid cannot address a manifest stream: the run is enriched as if the event had none.
-        uuid: detail.uuid.filter(|u| RunUuid::parse(u).is_ok()),
+        uuid: detail.uuid.and_then(|u| RunUuid::parse(&u).ok()),
         status,
         event_id: event.id,
         event_time: event.time,
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(run.run_id.as_str(), "1000001", "the ARN wins over runId");
         assert_eq!(run.status, RunStatus::Completed);
         assert_eq!(
-            run.uuid.as_deref(),
+            run.uuid.as_ref().map(RunUuid::as_str),
             Some("0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10")
         );
         assert_eq!(run.workflow_name.as_deref(), Some("gatk"));

@@ -138,7 +138,7 @@ async fn backfill(
         .map(|stream| async move {
             let request = EnrichRequest {
                 run_id: stream.run_id.clone(),
-                uuid: Some(stream.uuid.to_string()),
+                uuid: Some(stream.uuid.clone()),
                 announced_status: None,
                 event_time: None,
                 workflow_name: None,

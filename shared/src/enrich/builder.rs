@@ -16,7 +16,7 @@ use super::writer::write_report;
 use crate::error::Result;
 use crate::record::{
     EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportBytes, ReportHead,
-    RunInfo, SCHEMA_VERSION, SourceFlags,
+    RunInfo, RunUuid, SCHEMA_VERSION, SourceFlags,
 };
 
 /// The last lines of a failed task's log, or why there are none.
@@ -74,7 +74,7 @@ pub struct BuiltRecord {
 #[derive(Debug)]
 pub struct EnrichmentBuilder {
     run_id: RunId,
-    uuid: String,
+    uuid: RunUuid,
     api_run: Option<Run>,
     manifest_run: Option<ManifestRun>,
     manifest: ManifestInfo,
@@ -89,8 +89,7 @@ pub struct EnrichmentBuilder {
 
 impl EnrichmentBuilder {
     /// A builder for run `run_id` / `uuid` whose manifest lives in `log_group`.
-    pub fn new(run_id: RunId, uuid: impl Into<String>, log_group: &str) -> Self {
-        let uuid = uuid.into();
+    pub fn new(run_id: RunId, uuid: RunUuid, log_group: &str) -> Self {
         let manifest = ManifestInfo {
             log_group: log_group.to_owned(),
             stream: crate::manifest::stream_name(&run_id, &uuid),
@@ -282,7 +281,7 @@ impl EnrichmentBuilder {
         let head = ReportHead {
             schema_version: SCHEMA_VERSION,
             run_id: self.run_id.to_string(),
-            uuid: self.uuid.clone(),
+            uuid: self.uuid.to_string(),
             arn,
             status: inputs.status.clone(),
             enriched_at: format_timestamp(&enriched_at),

@@ -7,6 +7,7 @@ use crate::analysis::Settings;
 use crate::ids::RunId;
 use crate::manifest::{ManifestPage, ManifestRecord, ParseWarnings, parse_line};
 use crate::omics::{Run, Task};
+use crate::record::RunUuid;
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -64,7 +65,11 @@ fn built_run(
 
 #[test]
 fn merges_get_run_over_the_manifest_and_flags_gaps() {
-    let mut b = EnrichmentBuilder::new(RunId::parse("5").unwrap(), "u", "/aws/omics/WorkflowLog");
+    let mut b = EnrichmentBuilder::new(
+        RunId::parse("5").unwrap(),
+        RunUuid::parse("u").unwrap(),
+        "/aws/omics/WorkflowLog",
+    );
     b.set_api_run(Run {
         name: Some("from-api".into()),
         status: Some(RunStatus::Failed),
@@ -153,7 +158,11 @@ fn round(x: f64) -> f64 {
 #[test]
 fn without_get_run_or_manifest() {
     // Manifest only: enrichedAt is the manifest's stop time, and the gaps are named.
-    let mut b = EnrichmentBuilder::new(RunId::parse("5").unwrap(), "u", "g");
+    let mut b = EnrichmentBuilder::new(
+        RunId::parse("5").unwrap(),
+        RunUuid::parse("u").unwrap(),
+        "g",
+    );
     b.add_manifest_page(page(&[RUN.to_owned(), task_line(1, "SUCCESS")]));
     b.finish_manifest(read(2, 0));
     assert_eq!(b.observed_status(), Some(RunStatus::Failed));
@@ -170,7 +179,11 @@ fn without_get_run_or_manifest() {
     );
 
     // Neither a manifest nor a stop time: the caller's fallback, and a record flagged incomplete.
-    let mut b = EnrichmentBuilder::new(RunId::parse("5").unwrap(), "u", "g");
+    let mut b = EnrichmentBuilder::new(
+        RunId::parse("5").unwrap(),
+        RunUuid::parse("u").unwrap(),
+        "g",
+    );
     b.set_api_run(Run::default());
     b.finish_manifest(ManifestRead::default());
     b.mark_tasks_listed();
@@ -197,7 +210,11 @@ fn hundred_thousand_tasks_build_time() {
         .collect();
     let page = page(&lines);
     let started = Instant::now();
-    let mut b = EnrichmentBuilder::new(RunId::parse("5").unwrap(), "u", "g");
+    let mut b = EnrichmentBuilder::new(
+        RunId::parse("5").unwrap(),
+        RunUuid::parse("u").unwrap(),
+        "g",
+    );
     b.add_manifest_page(page);
     b.finish_manifest(read(n, 0));
     let merged = started.elapsed();

@@ -8,6 +8,7 @@ use crate::error::{Error, Lookup, Result};
 use crate::ids::{RunId, TaskId};
 use crate::manifest::ManifestReader;
 use crate::omics::HealthOmics;
+use crate::record::RunUuid;
 
 /// Lines of a failed task's log kept in the record.
 pub const LOG_TAIL_LINES: i32 = 50;
@@ -24,7 +25,7 @@ pub async fn read_manifest(
     reader: &ManifestReader,
     builder: &mut EnrichmentBuilder,
     run_id: &RunId,
-    uuid: &str,
+    uuid: &RunUuid,
 ) -> Result<ManifestRead> {
     let mut pages = reader.open(run_id, uuid)?.with_line_digest();
     loop {

@@ -16,7 +16,7 @@ use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
 use crate::manifest::ManifestReader;
 use crate::omics::{HealthOmics, Run};
-use crate::record::SCHEMA_VERSION;
+use crate::record::{RunUuid, SCHEMA_VERSION};
 use crate::status::RunStatus;
 use crate::store::{
     EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
@@ -34,7 +34,7 @@ pub struct EnrichRequest {
     /// Run id.
     pub run_id: RunId,
     /// Run uuid when known (event, manifest stream name); else GetRun's.
-    pub uuid: Option<String>,
+    pub uuid: Option<RunUuid>,
     /// The finished status an event announced.
     pub announced_status: Option<RunStatus>,
     /// When the event happened (a last-resort `enrichedAt`).
@@ -176,7 +176,7 @@ impl Enricher {
             }
             RunEvent::Finished(event) => {
                 tracing::info!(
-                    run_id = %event.run_id, uuid = event.uuid.as_deref(), status = %event.status,
+                    run_id = %event.run_id, uuid = event.uuid.as_ref().map(RunUuid::as_str), status = %event.status,
                     event_id = event.event_id.as_deref(), "run finished"
                 );
                 let outcome = self.enrich(EnrichRequest::from(event.as_ref())).await?;
@@ -201,15 +201,17 @@ impl Enricher {
             Err(Error::NotFound { .. }) => None,
             Err(err) => return Err(err),
         };
-        let uuid = request
-            .uuid
-            .clone()
-            .or_else(|| fetched.as_ref().and_then(|r| r.uuid.clone()));
-        let Some(uuid) = uuid.filter(|u| crate::record::RunUuid::parse(u).is_ok()) else {
+        let uuid = request.uuid.clone().or_else(|| {
+            fetched
+                .as_ref()
+                .and_then(|r| r.uuid.as_deref())
+                .and_then(|u| RunUuid::parse(u).ok())
+        });
+        let Some(uuid) = uuid else {
             return skipped("HealthOmics does not return the run and no uuid is known".into());
         };
         // A run id is reused after deletion: GetRun may describe another run than the one asked about.
-        let api_run = fetched.filter(|r| r.uuid.as_deref().is_none_or(|u| u == uuid));
+        let api_run = fetched.filter(|r| r.uuid.as_deref().is_none_or(|u| uuid == u));
         let status = match finished_status(&run_id, api_run.as_ref(), &request.announced_status)? {
             StatusCheck::Finished(status) => status,
             StatusCheck::NotFinished(reason) => return skipped(reason),
@@ -291,7 +293,7 @@ impl Enricher {
     async fn store(
         &self,
         run_id: &RunId,
-        uuid: &str,
+        uuid: &RunUuid,
         built: BuiltRecord,
         existing: Option<SummaryRecord>,
         timings: Timings,
@@ -368,7 +370,7 @@ impl Enricher {
     async fn collect(
         &self,
         run_id: &RunId,
-        uuid: &str,
+        uuid: &RunUuid,
         api_run: Option<&Run>,
         status: Option<RunStatus>,
         existing: Option<&SummaryRecord>,
@@ -379,7 +381,7 @@ impl Enricher {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let mut builder = EnrichmentBuilder::new(run_id.clone(), uuid, &self.log_group);
+            let mut builder = EnrichmentBuilder::new(run_id.clone(), uuid.clone(), &self.log_group);
             if let Some(run) = api_run {
                 builder.set_api_run(run.clone());
             }
@@ -419,7 +421,7 @@ impl Enricher {
                 let waited = elapsed.as_secs();
                 let stream = crate::manifest::stream_name(run_id, uuid);
                 if !present && status == RunStatus::Completed {
-                    tracing::warn!(%run_id, uuid, attempts, waited, "manifest of a COMPLETED run not readable");
+                    tracing::warn!(%run_id, %uuid, attempts, waited, "manifest of a COMPLETED run not readable");
                     return Err(Error::ManifestNotFound {
                         log_group: self.log_group.clone(),
                         stream,
@@ -437,7 +439,7 @@ impl Enricher {
                 }
                 return Ok(Collected::Ready(Box::new(builder), status));
             }
-            tracing::info!(%run_id, uuid, attempts, present, backoff_ms = backoff.as_millis() as u64, "waiting for the manifest");
+            tracing::info!(%run_id, %uuid, attempts, present, backoff_ms = backoff.as_millis() as u64, "waiting for the manifest");
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
@@ -450,8 +452,10 @@ impl Enricher {
             self.publisher.publish(&record).await?;
             let run_id =
                 RunId::parse(&record.summary.run_id).map_err(|e| Error::Internal(e.to_string()))?;
+            let uuid =
+                RunUuid::parse(&record.summary.uuid).map_err(|e| Error::Internal(e.to_string()))?;
             self.summaries
-                .mark_published(&run_id, &record.summary.uuid, &record.report.sha256)
+                .mark_published(&run_id, &uuid, &record.report.sha256)
                 .await?;
             republished = true;
         }
@@ -471,7 +475,7 @@ impl Enricher {
     async fn lost_race(
         &self,
         run_id: &RunId,
-        uuid: &str,
+        uuid: &RunUuid,
         ours: SummaryRecord,
         winner: Option<SummaryRecord>,
     ) -> Result<EnrichOutcome> {
@@ -487,7 +491,7 @@ impl Enricher {
             .is_some_and(|w| w.report.sha256 != ours.report.sha256)
         {
             tracing::warn!(
-                %run_id, uuid, key = %ours.report.key,
+                %run_id, %uuid, key = %ours.report.key,
                 "lost a race with different content on an unversioned bucket: enable versioning on the reports bucket"
             );
         }

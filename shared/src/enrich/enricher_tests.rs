@@ -19,6 +19,7 @@ use crate::clients::AwsClients;
 use crate::config::Config;
 use crate::error::Error;
 use crate::ids::RunId;
+use crate::record::RunUuid;
 use crate::status::RunStatus;
 use crate::store::{ReportLocation, SummaryRecord};
 
@@ -130,7 +131,7 @@ fn enricher(omics: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Enricher {
 fn request(announced: Option<RunStatus>) -> EnrichRequest {
     EnrichRequest {
         run_id: RunId::parse("42").unwrap(),
-        uuid: Some(UUID.into()),
+        uuid: Some(RunUuid::parse(UUID).unwrap()),
         announced_status: announced,
         event_time: None,
         workflow_name: None,

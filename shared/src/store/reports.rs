@@ -9,13 +9,13 @@ use super::item::ReportLocation;
 use crate::config::vars::REPORTS_BUCKET_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
-use crate::record::ReportBytes;
+use crate::record::{ReportBytes, RunUuid};
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "S3";
 
 /// The key of a run's record: `runs/<runId>/<uuid>/report.json.gz`. The uuid keeps runs that reused an id apart.
-pub fn report_key(run_id: &RunId, uuid: &str) -> String {
+pub fn report_key(run_id: &RunId, uuid: &RunUuid) -> String {
     format!("runs/{run_id}/{uuid}/report.json.gz")
 }
 
@@ -46,7 +46,7 @@ impl ReportStore {
     pub async fn put(
         &self,
         run_id: &RunId,
-        uuid: &str,
+        uuid: &RunUuid,
         report: &ReportBytes,
     ) -> Result<ReportLocation> {
         let key = report_key(run_id, uuid);
@@ -181,7 +181,11 @@ mod tests {
             json_bytes: 30,
         };
         let location = store
-            .put(&RunId::parse("7").unwrap(), "u-1", &report)
+            .put(
+                &RunId::parse("7").unwrap(),
+                &RunUuid::parse("u-1").unwrap(),
+                &report,
+            )
             .await
             .unwrap();
         assert_eq!(location.version_id.as_deref(), Some("v-9"));
@@ -203,7 +207,10 @@ mod tests {
     fn location() -> ReportLocation {
         ReportLocation {
             bucket: "reports".into(),
-            key: report_key(&RunId::parse("42").unwrap(), "u-1"),
+            key: report_key(
+                &RunId::parse("42").unwrap(),
+                &RunUuid::parse("u-1").unwrap(),
+            ),
             version_id: None,
             sha256: "sha256:ab".into(),
             bytes: 3,

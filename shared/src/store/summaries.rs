@@ -6,7 +6,7 @@ use super::item::SummaryRecord;
 use crate::config::vars::RUNS_TABLE_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
-use crate::record::EnrichmentSummary;
+use crate::record::{EnrichmentSummary, RunUuid};
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "DynamoDB";
@@ -82,13 +82,13 @@ impl SummaryStore {
 
     pub const GET_ITEM: &str = "dynamodb:GetItem"; // IAM action, see crate::iam
     /// The item of run `run_id` / `uuid` (strongly consistent).
-    pub async fn get(&self, run_id: &RunId, uuid: &str) -> Result<Option<SummaryRecord>> {
+    pub async fn get(&self, run_id: &RunId, uuid: &RunUuid) -> Result<Option<SummaryRecord>> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(partition_key(run_id.as_str())))
-            .key("sk", AttributeValue::S(uuid.to_owned()))
+            .key("sk", AttributeValue::S(uuid.to_string()))
             .consistent_read(true)
             .send()
             .await
@@ -174,13 +174,13 @@ impl SummaryStore {
     pub const UPDATE_ITEM: &str = "dynamodb:UpdateItem"; // IAM action, see crate::iam
     /// Marks the `Run Enriched` event of the item holding report `sha256` as published. A newer record written
     /// meanwhile keeps its own flag.
-    pub async fn mark_published(&self, run_id: &RunId, uuid: &str, sha256: &str) -> Result<()> {
+    pub async fn mark_published(&self, run_id: &RunId, uuid: &RunUuid, sha256: &str) -> Result<()> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(partition_key(run_id.as_str())))
-            .key("sk", AttributeValue::S(uuid.to_owned()))
+            .key("sk", AttributeValue::S(uuid.to_string()))
             .update_expression("SET eventPublished = :true")
             .condition_expression("reportSha256 = :sha")
             .expression_attribute_values(":true", AttributeValue::Bool(true))
@@ -298,7 +298,10 @@ mod tests {
         });
         let store = SummaryStore::new(mock_client!(aws_sdk_dynamodb, [&rule]), "runs");
         let err = store
-            .get(&RunId::parse("42").unwrap(), "u-1")
+            .get(
+                &RunId::parse("42").unwrap(),
+                &RunUuid::parse("u-1").unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(

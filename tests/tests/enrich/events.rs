@@ -14,7 +14,7 @@ use futures::future::join_all;
 use omics_introspect::enrich::backfill::manifest_streams;
 use omics_introspect::enrich::{EnrichOutcome, EnrichRequest, sha256_hex};
 use omics_introspect::store::PutOutcome;
-use omics_introspect::{Error, RunId, RunStatus, TaskStatus};
+use omics_introspect::{Error, RunId, RunStatus, RunUuid, TaskStatus};
 use omics_introspect_tests::harness::{reset, seed_run};
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
@@ -496,7 +496,7 @@ async fn runs_healthomics_forgot_are_built_from_the_manifest() {
     reset(emu.url()).await.unwrap();
     let backfill = |uuid: &str| EnrichRequest {
         run_id: RunId::parse("8100004").unwrap(),
-        uuid: Some(uuid.to_owned()),
+        uuid: Some(RunUuid::parse(uuid).unwrap()),
         announced_status: None,
         event_time: None,
         workflow_name: None,
@@ -633,7 +633,11 @@ async fn the_item_condition_refuses_older_equal_and_worse_records() {
     assert_eq!(answer["outcome"], "written");
     let store = setup.enricher.summaries();
     let run_id = RunId::parse("8100006").unwrap();
-    let stored = store.get(&run_id, &uuid).await.unwrap().unwrap();
+    let stored = store
+        .get(&run_id, &RunUuid::parse(&uuid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
 
     // The DynamoDB condition itself (not only the pre-check) keeps the finished record.
     let mut running = stored.clone();
@@ -653,7 +657,14 @@ async fn the_item_condition_refuses_older_equal_and_worse_records() {
             "{what}"
         );
     }
-    assert_eq!(store.get(&run_id, &uuid).await.unwrap().unwrap(), stored);
+    assert_eq!(
+        store
+            .get(&run_id, &RunUuid::parse(&uuid).unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+        stored
+    );
 
     let mut longer = stored.clone();
     longer.summary.manifest_lines += 1;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use omics_introspect::clients::load_sdk_config;
 use omics_introspect::manifest::{ManifestReader, ManifestRun, ManifestTask, ParseWarnings};
-use omics_introspect::{Error, RunId};
+use omics_introspect::{Error, RunId, RunUuid};
 use omics_introspect_tests::harness::{seed_run, stack_env};
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 
@@ -28,7 +28,8 @@ struct ReadBack {
 }
 
 async fn read_all(run_id: &str, uuid: &str) -> Result<ReadBack, Error> {
-    let mut pages = reader().await.open(&RunId::parse(run_id).unwrap(), uuid)?;
+    let uuid = RunUuid::parse(uuid).unwrap();
+    let mut pages = reader().await.open(&RunId::parse(run_id).unwrap(), &uuid)?;
     let mut back = ReadBack {
         run: None,
         tasks: Vec::new(),

@@ -337,7 +337,7 @@ proptest! {
             prop_assert!(arn.contains(&segment), "{} vs {}", arn, finished.run_id);
             prop_assert!(finished.status.is_terminal());
             if let Some(uuid) = &finished.uuid {
-                prop_assert!(!uuid.is_empty() && uuid.len() <= 64);
+                prop_assert!(!uuid.as_str().is_empty() && uuid.as_str().len() <= 64);
             }
         }
     }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use omics_introspect::RunId;
 use omics_introspect::analysis::{Settings, analyze};
 use omics_introspect::enrich::{EnrichOutcome, EnrichRequest};
 use omics_introspect::manifest::{split_records, stream_name};
+use omics_introspect::{RunId, RunUuid};
 
 use super::corpus;
 use super::manifests::{TaskNumbers, expected_tasks};
@@ -24,7 +24,10 @@ const UUID: &str = "90c95432-34ac-9bbf-1e8a-3b6387044c59";
 async fn write_manifest(setup: &Setup, lines: &[&str]) {
     let logs = &setup.clients.logs;
     let group = &setup.config.log_group;
-    let stream = stream_name(&RunId::parse(RUN_ID).unwrap(), UUID);
+    let stream = stream_name(
+        &RunId::parse(RUN_ID).unwrap(),
+        &RunUuid::parse(UUID).unwrap(),
+    );
     // Absent on a fresh stack; any error other than "not found" shows up at create.
     let _ = logs
         .delete_log_stream()
@@ -73,7 +76,7 @@ async fn a_record_from_the_real_manifest_alone_carries_each_lines_numbers() {
         .enricher
         .enrich(EnrichRequest {
             run_id: RunId::parse(RUN_ID).unwrap(),
-            uuid: Some(UUID.to_owned()),
+            uuid: Some(RunUuid::parse(UUID).unwrap()),
             announced_status: None,
             event_time: None,
             workflow_name: None,

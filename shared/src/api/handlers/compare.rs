@@ -41,18 +41,8 @@ pub async fn compare_runs(
     Query(query): Query<CompareQuery>,
     if_none_match: IfNoneMatch,
 ) -> Result<Response> {
-    let run_a = load_record(
-        &state,
-        &path.run_id,
-        query.uuid.as_ref().map(RunUuid::as_str),
-    )
-    .await?;
-    let run_b = load_record(
-        &state,
-        &path.other_run_id,
-        query.other_uuid.as_ref().map(RunUuid::as_str),
-    )
-    .await?;
+    let run_a = load_record(&state, &path.run_id, query.uuid.as_ref()).await?;
+    let run_b = load_record(&state, &path.other_run_id, query.other_uuid.as_ref()).await?;
     let result = compare(&run_a, &run_b, &state.settings);
     let body =
         serde_json::to_string(&result).map_err(|e| Error::Internal(format!("serializing: {e}")))?;

@@ -16,6 +16,7 @@ use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
 use crate::manifest::{ManifestReader, ManifestRun, ManifestTask, ParseWarnings, stream_name};
+use crate::record::RunUuid;
 
 /// Function name the cursors of this route are bound to.
 const FUNCTION: &str = "get-run-manifest";
@@ -67,7 +68,7 @@ struct ManifestBody {
 #[derive(Debug)]
 pub struct ManifestQuery {
     limit: usize,
-    uuid: Option<String>,
+    uuid: Option<RunUuid>,
     params: QueryParams,
 }
 
@@ -77,7 +78,7 @@ impl RouteQuery for ManifestQuery {
     fn parse(query: &QueryParams) -> Result<Self> {
         Ok(Self {
             limit: usize::try_from(query.limit()?).unwrap_or(1),
-            uuid: uuid_param(query, "uuid")?.map(String::from),
+            uuid: uuid_param(query, "uuid")?,
             params: query.clone(),
         })
     }
@@ -95,13 +96,17 @@ pub async fn get_run_manifest(
         None => upstream(state.omics.get_run(&run_id))
             .await?
             .uuid
+            .as_deref()
+            .and_then(|uuid| RunUuid::parse(uuid).ok())
             .ok_or_else(|| {
-                Error::Internal(format!("GetRun returned run {run_id} without a uuid"))
+                Error::Internal(format!(
+                    "GetRun returned run {run_id} without a well-formed uuid"
+                ))
             })?,
     };
     let cursor_scope = CursorScope::new(FUNCTION)
         .bind("runId", Some(run_id.as_str()))
-        .bind("uuid", Some(&uuid));
+        .bind("uuid", Some(uuid.as_str()));
     let key = state.cursor_key()?;
     let start = match query.params.cursor()? {
         Some(cursor) => Position::decode(&key.open(&cursor_scope, cursor)?)?,
@@ -148,7 +153,7 @@ pub async fn get_run_manifest(
     let body = json_body(&ManifestBody {
         run_id: run_id.to_string(),
         stream: stream_name(&run_id, &uuid),
-        uuid,
+        uuid: uuid.into(),
         log_group: state.config.log_group.clone(),
         run,
         tasks,

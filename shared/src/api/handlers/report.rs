@@ -51,8 +51,7 @@ pub async fn get_run_report(
     RunPath(run_id): RunPath,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response> {
-    let (record, reports) =
-        stored_record(&state, &run_id, query.uuid.as_ref().map(RunUuid::as_str)).await?;
+    let (record, reports) = stored_record(&state, &run_id, query.uuid.as_ref()).await?;
     if record.report.json_bytes > MAX_INLINE_REPORT_BYTES {
         let url = upstream(reports.presigned_url(&record.report, PRESIGNED_URL_TTL)).await?;
         let body = json!({

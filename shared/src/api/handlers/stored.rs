@@ -5,6 +5,7 @@ use crate::api::state::ApiState;
 use crate::enrich::{EnrichedRun, gunzip};
 use crate::error::{Error, Result};
 use crate::ids::RunId;
+use crate::record::RunUuid;
 use crate::store::{ReportStore, SummaryRecord, SummaryStore};
 
 /// The stored summary of `run_id` (`uuid`, else the latest; 404 when never enriched) and the store holding its
@@ -12,7 +13,7 @@ use crate::store::{ReportStore, SummaryRecord, SummaryStore};
 pub async fn stored_record(
     state: &ApiState,
     run_id: &RunId,
-    uuid: Option<&str>,
+    uuid: Option<&RunUuid>,
 ) -> Result<(SummaryRecord, ReportStore)> {
     let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
     let reports = ReportStore::new(state.clients.s3.clone(), state.config.reports_bucket()?);
@@ -35,7 +36,7 @@ pub async fn stored_record(
 pub async fn load_record(
     state: &ApiState,
     run_id: &RunId,
-    uuid: Option<&str>,
+    uuid: Option<&RunUuid>,
 ) -> Result<EnrichedRun> {
     let (record, reports) = stored_record(state, run_id, uuid).await?;
     let gzip = upstream(reports.get(&record.report)).await?;

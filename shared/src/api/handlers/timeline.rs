@@ -56,7 +56,7 @@ pub async fn get_run_timeline(
     Query(query): Query<TimelineQuery>,
     if_none_match: IfNoneMatch,
 ) -> Result<Response> {
-    let record = load_record(&state, &run_id, query.uuid.as_ref().map(RunUuid::as_str)).await?;
+    let record = load_record(&state, &run_id, query.uuid.as_ref()).await?;
     let laid_out = layout(&record, query.mode);
     let caption = caption(&record);
     let (content_type, body) = if query.html {
