@@ -445,6 +445,24 @@ pub fn display_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// Test helper: `err` is the 500 `Misconfigured` answer naming `setting`, with no upstream text in its public
+/// message and the upstream error kept as its source (for the logs).
+#[cfg(test)]
+pub(crate) fn assert_misconfigured(err: &Error, setting: &str) {
+    assert_eq!(
+        (err.http_status(), err.code()),
+        (500, "Misconfigured"),
+        "{err:?}"
+    );
+    let public = err.public_message();
+    assert!(public.contains(setting), "{public}");
+    assert!(!public.contains("secret"), "{public}");
+    assert!(
+        std::error::Error::source(err).is_some(),
+        "the upstream error is kept as the source"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,21 +636,7 @@ mod tests {
             (bucket, "REPORTS_BUCKET_NAME"),
             (group, "LOG_GROUP_NAME"),
         ] {
-            assert_eq!(
-                (err.http_status(), err.code()),
-                (500, "Misconfigured"),
-                "{err:?}"
-            );
-            assert!(
-                err.public_message().contains(setting),
-                "{}",
-                err.public_message()
-            );
-            assert!(
-                !err.public_message().contains("secret"),
-                "{}",
-                err.public_message()
-            );
+            assert_misconfigured(&err, setting);
             // The upstream error stays reachable for logs.
             let chain = display_chain(&err);
             assert!(chain.contains("upstream text"), "{chain}");

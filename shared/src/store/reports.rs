@@ -223,25 +223,7 @@ mod tests {
         let rule = get_failing_with("NoSuchBucket");
         let store = ReportStore::new(mock_client!(aws_sdk_s3, [&rule]), "reports");
         let err = store.get(&location()).await.unwrap_err();
-        assert_eq!(
-            (err.http_status(), err.code()),
-            (500, "Misconfigured"),
-            "{err:?}"
-        );
-        assert!(
-            err.public_message().contains("REPORTS_BUCKET_NAME"),
-            "{}",
-            err.public_message()
-        );
-        assert!(
-            !err.public_message().contains("secret"),
-            "{}",
-            err.public_message()
-        );
-        assert!(
-            std::error::Error::source(&err).is_some(),
-            "the S3 error is kept as the source"
-        );
+        crate::error::assert_misconfigured(&err, "REPORTS_BUCKET_NAME");
     }
 
     #[tokio::test]

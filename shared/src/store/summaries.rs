@@ -304,24 +304,6 @@ mod tests {
             )
             .await
             .unwrap_err();
-        assert_eq!(
-            (err.http_status(), err.code()),
-            (500, "Misconfigured"),
-            "{err:?}"
-        );
-        assert!(
-            err.public_message().contains("RUNS_TABLE_NAME"),
-            "{}",
-            err.public_message()
-        );
-        assert!(
-            !err.public_message().contains("secret"),
-            "{}",
-            err.public_message()
-        );
-        assert!(
-            std::error::Error::source(&err).is_some(),
-            "the DynamoDB error is kept as the source"
-        );
+        crate::error::assert_misconfigured(&err, "RUNS_TABLE_NAME");
     }
 }
