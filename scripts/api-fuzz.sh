@@ -31,8 +31,8 @@ export CURSOR_SECRET=${CURSOR_SECRET:-omics-introspect-local-cursor-secret-0001}
 export RUST_LOG=${RUST_LOG:-info}
 
 bash "$ROOT/scripts/venv.sh"
-log "building local-api"
-cargo build --quiet -p local-api
+log "local-api (cargo build -p local-api unless prebuilt)"
+build_binaries -p local-api
 
 mkdir -p "$LOCAL_DIR"
 api_out="$LOCAL_DIR/api-fuzz-local-api.log"

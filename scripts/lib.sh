@@ -18,6 +18,16 @@ LOCAL_API_PID_FILE="$LOCAL_DIR/local-api.pid"
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
 
+# `cargo build` of the binaries a script runs ($@: cargo build arguments), unless `make test` already built every
+# target in one invocation (PREBUILT_BINARIES=1). A second `cargo build -p ...` there would not be a no-op: without
+# the tests' dev-dependency features (aws-sdk-* test-util) cargo resolves other features and recompiles the SDK.
+build_binaries() {
+  if [[ ${PREBUILT_BINARIES:-} == 1 ]]; then
+    return 0
+  fi
+  cargo build --quiet "$@"
+}
+
 # The PID in a pid file when that process is alive and runs the expected program ($2, a substring of its
 # command line), so that a recycled PID is never mistaken for ours.
 live_pid() {

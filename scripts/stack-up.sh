@@ -27,8 +27,8 @@ if [[ -z $emulator_pid ]] && answers "$EMULATOR_URL/"; then
 fi
 
 bash "$ROOT/scripts/venv.sh"
-log "building omics-emulator and synth-run (cargo build -p omics-introspect-tests)"
-cargo build --quiet -p omics-introspect-tests --bin omics-emulator --bin synth-run
+log "omics-emulator and synth-run (cargo build -p omics-introspect-tests unless prebuilt)"
+build_binaries -p omics-introspect-tests --bin omics-emulator --bin synth-run
 
 write_stack_env
 # shellcheck source=/dev/null

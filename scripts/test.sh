@@ -5,6 +5,12 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# One cargo invocation builds every target (tests, the emulator, enrich-run, local-api) with one feature set; the
+# stack, pytest and schemathesis then use these binaries instead of building their own (see build_binaries).
+log "cargo build --workspace --all-targets"
+cargo build --workspace --all-targets
+export PREBUILT_BINARIES=1
+
 trap 'bash "$ROOT/scripts/stack-down.sh"' EXIT
 
 if ! bash scripts/stack-up.sh; then

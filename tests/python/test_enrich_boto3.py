@@ -43,7 +43,10 @@ def binary() -> Path:
     _env("AWS_ENDPOINT_URL")
     _env("OMICS_EMULATOR_URL")
     subprocess.run([sys.executable, str(ROOT / "scripts" / "local-resources.py")], check=True, capture_output=True)
-    subprocess.run(["cargo", "build", "--quiet", "-p", "enrich-run"], cwd=ROOT, check=True)
+    # `make test` builds every target once with the tests' features (PREBUILT_BINARIES=1); building again here
+    # would resolve other features and recompile the SDK.
+    if os.environ.get("PREBUILT_BINARIES") != "1":
+        subprocess.run(["cargo", "build", "--quiet", "-p", "enrich-run"], cwd=ROOT, check=True)
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     path = target / "debug" / "enrich-run"
     assert path.exists(), path
