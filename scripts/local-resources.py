@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import boto3
+import yaml
 from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,27 +62,49 @@ def client(service: str):
     return boto3.client(service, region_name=os.environ.get("AWS_REGION", "us-east-1"))
 
 
+class _CloudFormationLoader(yaml.SafeLoader):
+    """Reads template.yaml, keeping CloudFormation's short tags (!Ref, !Sub, ...) as plain values."""
+
+
+def _any_tag(loader, _suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_CloudFormationLoader.add_multi_constructor("!", _any_tag)
+
+
+def runs_table_definition() -> dict:
+    """The runs table's keys and global secondary indexes as template.yaml declares them (one source of truth)."""
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CloudFormationLoader)
+    props = template["Resources"]["RunsTable"]["Properties"]
+    return {
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []),
+    }
+
+
 def ensure_table(name: str) -> str:
     ddb = client("dynamodb")
+    definition = runs_table_definition()
     try:
-        ddb.create_table(
-            TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **definition)
         ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         return "created"
     except ClientError as err:
-        if err.response["Error"]["Code"] == "ResourceInUseException":
-            return "exists"
-        raise
+        if err.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    # A table created before an index was added to the template gets the missing indexes.
+    existing = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+    missing = [i for i in definition["GlobalSecondaryIndexes"] if i["IndexName"] not in existing]
+    for index in missing:
+        ddb.update_table(TableName=name, AttributeDefinitions=definition["AttributeDefinitions"],
+                         GlobalSecondaryIndexUpdates=[{"Create": index}])
+    return f"exists (+{len(missing)} index(es))" if missing else "exists"
 
 
 def ensure_bucket(name: str) -> str:

@@ -10,11 +10,13 @@ source "$STACK_ENV"
 set +a
 
 log "building local-api and enrich-run"
-cargo build --quiet -p local-api -p enrich-run
+build_binaries -p local-api -p enrich-run
 
 # Enrich every finished seeded run (their manifests are in moto's CloudWatch Logs), as the Lambda would.
 log "enriching the seeded finished runs (enrich-run backfill --since 1d)"
 "$TARGET_DIR/debug/enrich-run" backfill --since 1d || log "backfill reported failures (see above)" >&2
+# Records stored by an older checkout on a long-lived stack join the fleet index (items already indexed are skipped).
+"$TARGET_DIR/debug/enrich-run" reindex >/dev/null || log "reindex reported failures" >&2
 
 if pid=$(live_pid "$LOCAL_API_PID_FILE" local-api) && answers "$LOCAL_API_URL/runs"; then
   log "local-api already running (pid $pid)"
@@ -47,6 +49,9 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
   curl -s $LOCAL_API_URL/runs/1000004/manifest?limit=5
   curl -s "$LOCAL_API_URL/runs/1000002/timeline?format=html" > timeline.html
   curl -s $LOCAL_API_URL/runs/1000001/compare/1000004
+  curl -s "$LOCAL_API_URL/reports?from=2024-01-01&to=2024-12-31"   # every stored run, newest first
+  curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&groupBy=workflow"
+  curl -s "$LOCAL_API_URL/workflows/5123907/profile?format=nextflow"
 Enriched records: s3://$REPORTS_BUCKET_NAME/runs/<runId>/<uuid>/report.json.gz and DynamoDB table $RUNS_TABLE_NAME
 (pk RUN#<runId>, sk <uuid>) in moto.
 

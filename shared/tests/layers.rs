@@ -18,7 +18,7 @@
 //! 8. `iam`: the IAM actions each function calls (names the action constants of every layer below).
 //!
 //! Inside `analysis/`, bottom to top: the leaves (`prices`, `instances`, `names`, `lenient`), then `settings`
-//! and `snippets`, then `cost`, `diagnosis` and `timeline`, then `rightsizing`, then `compare`. `analysis/mod.rs`
+//! and `snippets`, then `cost`, `diagnosis` and `timeline`, then `rightsizing`, then `compare` and `fleet`. `analysis/mod.rs`
 //! (the facade that re-exports and combines them) and the test-only `tests` module stand above all of them
 //! (unit tests of a submodule may use the fixtures in `tests`).
 
@@ -59,6 +59,7 @@ const ANALYSIS_LAYERS: &[(&str, u8)] = &[
     ("timeline", 2),
     ("rightsizing", 3),
     ("compare", 4),
+    ("fleet", 4),
     ("tests", 9),
 ];
 

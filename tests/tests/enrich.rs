@@ -1,5 +1,5 @@
 //! Integration tests of enrichment against moto and the emulator: EventBridge events, the report and manifest
-//! routes, large runs, and manifests that arrive late.
+//! routes, the fleet routes over enriched runs, large runs, and manifests that arrive late.
 //!
 //! One test binary per area (api, enrich, analysis, faults, foundation): each links the AWS SDK once. Needs the
 //! local stack: run through `make test`.
@@ -11,6 +11,8 @@ mod enrich_support;
 mod api;
 #[path = "enrich/events.rs"]
 mod events;
+#[path = "enrich/fleet.rs"]
+mod fleet;
 #[path = "enrich/large.rs"]
 mod large;
 #[path = "enrich/late_manifest.rs"]

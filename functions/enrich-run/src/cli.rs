@@ -1,4 +1,4 @@
-//! Command line mode: `backfill` and `invoke`.
+//! Command line mode: `backfill`, `reindex` and `invoke`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +7,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use futures::StreamExt;
 use omics_introspect::enrich::backfill::{manifest_streams, parse_window};
+use omics_introspect::enrich::reindex::Reindexer;
 use omics_introspect::enrich::{EnrichOutcome, EnrichRequest, Enricher};
+use omics_introspect::store::{ReportStore, SummaryStore};
 use omics_introspect::{AwsClients, Config};
 use serde_json::json;
 
@@ -33,6 +35,13 @@ enum Command {
         /// Runs enriched at a time.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
         concurrency: u16,
+    },
+    /// Rewrites every summary item from its stored S3 record (no HealthOmics call), so records written before the
+    /// fleet index join it. Idempotent. Prints one JSON line per item, then a totals line.
+    Reindex {
+        /// Also rewrite items already indexed.
+        #[arg(long)]
+        force: bool,
     },
     /// Handles one EventBridge event from a file, exactly as the Lambda function would, and prints the answer.
     Invoke {
@@ -60,6 +69,7 @@ pub async fn run(
             println!("{answer}");
             Ok(())
         }
+        Command::Reindex { force } => reindex(clients, config, enricher, force).await,
         Command::Backfill {
             since,
             dry_run,
@@ -105,6 +115,25 @@ fn describe(answer: &serde_json::Value, config: &Config) -> String {
             }
         }
     }
+}
+
+async fn reindex(
+    clients: &AwsClients,
+    config: &Config,
+    enricher: &Enricher,
+    force: bool,
+) -> anyhow::Result<()> {
+    let summaries = SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?);
+    let reports = ReportStore::new(clients.s3.clone(), config.reports_bucket()?);
+    let reindexer = Reindexer::new(summaries, reports, enricher.settings().clone());
+    let totals = reindexer.run(force, |line| println!("{line}")).await?;
+    println!("{}", json!({"totals": totals}));
+    anyhow::ensure!(
+        !totals.contains_key("failed"),
+        "{} item(s) failed to reindex",
+        totals["failed"]
+    );
+    Ok(())
 }
 
 async fn backfill(

@@ -3,6 +3,7 @@
 //! Without arguments it is the Lambda function (EventBridge `aws.omics` / `Run Status Change`). With arguments it
 //! is a command line tool sharing the same code:
 //! - `enrich-run backfill --since 7d`: enriches every run whose manifest stream appeared in the window;
+//! - `enrich-run reindex`: rewrites every summary item from its stored record (joins old records to the fleet index);
 //! - `enrich-run invoke --event events/run-status-completed.json`: handles one event file without the runtime.
 //!
 //! Environment: `RUNS_TABLE_NAME`, `REPORTS_BUCKET_NAME` (required), `LOG_GROUP_NAME`, `EVENT_BUS_NAME`,

@@ -20,6 +20,7 @@
 pub mod compare;
 pub mod cost;
 pub mod diagnosis;
+pub mod fleet;
 pub mod instances;
 pub mod names;
 pub mod prices;
@@ -55,6 +56,8 @@ pub struct RunAnalysis {
     pub rightsizing: Rightsizing,
     /// Why it failed; `None` when nothing failed.
     pub diagnosis: Option<Diagnosis>,
+    /// Per task group statistics for the fleet (kept on the summary item, not in the report).
+    pub task_groups: Vec<fleet::TaskGroupStats>,
 }
 
 impl RunAnalysis {
@@ -78,6 +81,7 @@ pub struct Analyzer<'a> {
     cost: CostAccumulator,
     sizing: SizingAccumulator,
     failures: FailureCollector,
+    groups: fleet::GroupStatsAccumulator,
 }
 
 impl<'a> Analyzer<'a> {
@@ -90,6 +94,7 @@ impl<'a> Analyzer<'a> {
             cost: CostAccumulator::new(region.clone()),
             sizing: SizingAccumulator::new(region.clone(), engine, settings.headroom),
             failures: FailureCollector::default(),
+            groups: fleet::GroupStatsAccumulator::new(engine),
             region,
         }
     }
@@ -99,6 +104,7 @@ impl<'a> Analyzer<'a> {
         let cost = self.cost.observe(task, &self.settings.prices);
         self.sizing.observe(task, &cost, &self.settings.prices);
         self.failures.observe(task);
+        self.groups.observe(task, &cost);
     }
 
     /// The sections, given the run's status, metadata and failed-task details (log tails).
@@ -108,6 +114,7 @@ impl<'a> Analyzer<'a> {
             cost: self.cost.finish(storage, self.settings.info.clone()),
             rightsizing: self.sizing.finish(&self.settings.prices),
             diagnosis: self.failures.finish(status, run, failed),
+            task_groups: self.groups.finish(),
         }
     }
 }

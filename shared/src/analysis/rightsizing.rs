@@ -305,7 +305,7 @@ fn fits(instance: &str, cpus: u32, memory: u32) -> Option<bool> {
 }
 
 /// Keep when already on the fit; upsize when the current type does not hold the need; else downsize.
-fn action_for<'a>(
+pub(crate) fn action_for<'a>(
     current: impl IntoIterator<Item = &'a str>,
     fit: &str,
     cpus: u32,

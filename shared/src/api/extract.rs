@@ -1,7 +1,7 @@
 //! Typed request extractors whose rejections are the API's own 400s: each names the parameter and uses the JSON
 //! error envelope (they reject with [`Error`], whose `IntoResponse` builds it).
 //!
-//! - Path parameters: [`RunPath`], [`TaskPath`], [`ComparePath`]; values are percent-decoded after the router split
+//! - Path parameters: [`RunPath`], [`TaskPath`], [`ComparePath`], [`WorkflowPath`], [`BatchPath`]; values are percent-decoded after the router split
 //!   the path on raw `/` (an encoded `%2F` stays inside its segment, as API Gateway does), then validated. Ids
 //!   are recorded for the access log line.
 //! - The query: [`Query`] of a [`RouteQuery`], which lists the parameters a route takes (anything else is a 400)
@@ -16,7 +16,7 @@ use super::observe::{record_run_id, record_task_id};
 use super::query::QueryParams;
 use crate::error::{Error, Result};
 use crate::ids::{RunId, TaskId};
-use crate::record::RunUuid;
+use crate::record::{BatchId, RunUuid, WorkflowId};
 
 /// The path parameters of the matched route, decoded.
 ///
@@ -124,6 +124,36 @@ pub trait RouteQuery: Sized {
 
     /// Parses the checked parameters.
     fn parse(query: &QueryParams) -> Result<Self>;
+}
+
+/// `/workflows/{workflowId}/...`: the validated workflow id.
+#[derive(Debug, Clone)]
+pub struct WorkflowPath(pub WorkflowId);
+
+impl<S: Send + Sync> FromRequestParts<S> for WorkflowPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let value = PathParams::from_parts(parts);
+        let id = WorkflowId::parse(value.get("workflowId")?)
+            .map_err(|e| Error::invalid_id("workflowId", e))?;
+        Ok(Self(id))
+    }
+}
+
+/// `/batches/{batchId}`: the validated batch id.
+#[derive(Debug, Clone)]
+pub struct BatchPath(pub BatchId);
+
+impl<S: Send + Sync> FromRequestParts<S> for BatchPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let value = PathParams::from_parts(parts);
+        let id =
+            BatchId::parse(value.get("batchId")?).map_err(|e| Error::invalid_id("batchId", e))?;
+        Ok(Self(id))
+    }
 }
 
 /// A route's query, checked and parsed ([`RouteQuery`]).

@@ -10,12 +10,13 @@
 //! - [`response`]: the JSON error envelope; `IntoResponse for Error`.
 //! - [`caching`]: `ETag`, `Cache-Control` and 304 (the one helper, [`caching::cached_response`]).
 //! - [`state`]: [`ApiState`], built once per process.
-//! - [`query`]: bounded, validated query parameters.
+//! - [`query`]: bounded, validated query parameters; [`fleet_query`]: the fleet routes' window, grouping and ids.
 //! - [`cursor`]: opaque HMAC-signed pagination cursors (`CURSOR_SECRET`).
 
 pub mod caching;
 pub mod cursor;
 pub mod extract;
+pub mod fleet_query;
 pub mod handlers;
 pub mod observe;
 pub mod query;

@@ -31,7 +31,7 @@ use crate::analysis::prices;
 use crate::error::{Error, Result};
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
-use crate::store::{ReportStore, SummaryStore};
+use crate::store::{FleetIndex, ReportStore, SummaryStore};
 
 /// Largest request body read; the API's routes take none.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -152,7 +152,47 @@ pub static ROUTES: &[Route] = &[
         stored_records: true,
         handler: |method| on(method, handlers::compare_runs),
     },
+    Route {
+        method: "GET",
+        path_template: "/reports",
+        function: "query-fleet",
+        actions: FLEET_INDEX,
+        cursor: CursorNeed::Required,
+        stored_records: true,
+        handler: |method| on(method, handlers::list_reports),
+    },
+    Route {
+        method: "GET",
+        path_template: "/fleet/summary",
+        function: "query-fleet",
+        actions: FLEET_INDEX,
+        cursor: CursorNeed::Required,
+        stored_records: true,
+        handler: |method| on(method, handlers::fleet_summary),
+    },
+    Route {
+        method: "GET",
+        path_template: "/batches/{batchId}",
+        function: "query-fleet",
+        actions: FLEET_INDEX,
+        cursor: CursorNeed::Required,
+        stored_records: true,
+        handler: |method| on(method, handlers::get_batch),
+    },
+    Route {
+        method: "GET",
+        path_template: "/workflows/{workflowId}/profile",
+        function: "query-fleet",
+        actions: FLEET_INDEX,
+        cursor: CursorNeed::Required,
+        stored_records: true,
+        handler: |method| on(method, handlers::workflow_profile_route),
+    },
 ];
+
+/// The fleet routes read the runs table's indexes only (no S3 report, no HealthOmics); at cold start, the price
+/// table when `PRICES_URI` names an S3 object (the profile prices its recommendations).
+const FLEET_INDEX: &[&str] = &[FleetIndex::QUERY, prices::GET_OBJECT];
 
 /// The route of `function`, if it serves one.
 pub fn route_of(function: &str) -> Option<&'static Route> {

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analyzer, Settings};
+use crate::analysis::cost::task_cost;
+use crate::analysis::fleet::facts::FactSources;
+use crate::analysis::fleet::{RunFacts, TaskGroupStats, run_facts};
+use crate::analysis::{Analyzer, PriceTable, Settings};
 use crate::ids::{RunId, id_from_arn};
 use crate::manifest::{ManifestPage, ManifestRun, ParseWarnings};
 use crate::omics::{Run, Task};
@@ -15,8 +18,8 @@ use super::summary::summarize;
 use super::writer::write_report;
 use crate::error::Result;
 use crate::record::{
-    EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportBytes, ReportHead,
-    RunInfo, RunUuid, SCHEMA_VERSION, SourceFlags,
+    EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportBytes,
+    ReportHead, RunInfo, RunUuid, SCHEMA_VERSION, SourceFlags,
 };
 
 /// The last lines of a failed task's log, or why there are none.
@@ -270,13 +273,15 @@ impl EnrichmentBuilder {
         let rows = self.table.into_sorted();
         let summary = summarize(&rows, &run);
         let failed_tasks = describe_failed_tasks(self.failed, &rows, &self.run_id);
-        let analysis = {
+        let mut analysis = {
             let mut analyzer = Analyzer::new(settings, arn.as_deref(), &run);
             for row in &rows {
                 analyzer.observe(&row.to_report());
             }
             analyzer.finish(&inputs.status, &run, &failed_tasks)
         };
+        let task_groups = std::mem::take(&mut analysis.task_groups);
+        let region = analysis.cost.region.clone();
 
         let head = ReportHead {
             schema_version: SCHEMA_VERSION,
@@ -299,8 +304,12 @@ impl EnrichmentBuilder {
             diagnosis: analysis.diagnosis,
             warnings,
         };
-        let summary = summary_of(&head, inputs.status, inputs.workflow_name);
-        let report = write_report(&head, rows.iter().map(|r| r.to_report()))?;
+        let facts = facts_of(&head, task_groups);
+        let summary = summary_of(&head, inputs.status, inputs.workflow_name, Some(facts));
+        let priced = rows
+            .iter()
+            .map(|r| with_cost(r.to_report(), region.as_deref(), &settings.prices));
+        let report = write_report(&head, priced)?;
         Ok(BuiltRecord { summary, report })
     }
 
@@ -478,10 +487,11 @@ fn describe_failed_tasks(
 /// The compact summary stored next to the record, read from the finished head so the two never disagree.
 /// `status` and `workflow_name` come from the caller: the workflow name is an event-only fact that the record
 /// itself does not hold.
-fn summary_of(
+pub fn summary_of(
     head: &ReportHead,
     status: RunStatus,
     workflow_name: Option<String>,
+    facts: Option<RunFacts>,
 ) -> EnrichmentSummary {
     EnrichmentSummary {
         schema_version: SCHEMA_VERSION,
@@ -510,7 +520,43 @@ fn summary_of(
         api_available: head.sources.get_run,
         warning_count: head.warnings.len() as u64,
         enriched_at: head.enriched_at.clone(),
+        facts,
     }
+}
+
+/// The fleet facts of a finished record whose task groups are `task_groups`.
+pub fn facts_of(head: &ReportHead, task_groups: Vec<TaskGroupStats>) -> RunFacts {
+    let failed = head
+        .summary
+        .counts_by_status
+        .get("FAILED")
+        .copied()
+        .unwrap_or(0);
+    run_facts(
+        FactSources {
+            run: &head.run,
+            region: head.cost.as_ref().and_then(|c| c.region.as_deref()),
+            cost: head.cost.as_ref(),
+            rightsizing: head.rightsizing.as_ref(),
+            diagnosis: head.diagnosis.as_ref(),
+            cached_tasks: head.summary.cache_hits,
+            failed_tasks: failed,
+        },
+        task_groups,
+    )
+}
+
+/// `task` with its own compute cost (what the fleet lake and the per-task rows of the report carry).
+pub fn with_cost(
+    mut task: EnrichedTask,
+    region: Option<&str>,
+    prices: &PriceTable,
+) -> EnrichedTask {
+    let cost = task_cost(&task, region, prices);
+    task.cost_usd = cost.usd;
+    task.billed_seconds = cost.billed_seconds;
+    task.usd_per_hour = cost.usd_per_hour;
+    task
 }
 
 /// The log stream of task `task_id`: `run/<id>/task/<taskId>`.

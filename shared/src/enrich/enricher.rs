@@ -152,6 +152,11 @@ impl Enricher {
         })
     }
 
+    /// The analysis settings records are analysed with (`reindex` prices task groups with them too).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The same enricher with the analysis `settings` (price table, headroom) its records are analysed with;
     /// `enrich-run` loads them once at start ([`crate::config::load_analysis_settings`]).
     pub fn with_settings(self, settings: Settings) -> Self {

@@ -84,6 +84,7 @@ fn stored(digest: &str) -> SummaryRecord {
             api_available: true,
             warning_count: 0,
             enriched_at: "2024-10-20T07:02:53.000Z".into(),
+            facts: None,
         },
         report: ReportLocation {
             bucket: "reports".into(),

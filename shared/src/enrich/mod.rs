@@ -9,7 +9,8 @@
 //!   the record as gzip JSON incrementally ([`write_report`]): memory is the rows plus the compressed output.
 //! - [`Enricher`] does one run end to end: GetRun, the manifest (waiting for a late one), the task list, failed
 //!   task details, then the idempotent writes of [`crate::store`].
-//! - [`backfill`] finds the manifests of a time window.
+//! - [`backfill`] finds the manifests of a time window; [`reindex`] rewrites summary items from stored records
+//!   (the fleet index of records written before it).
 //!
 //! # Idempotency
 //! `enrichedAt` is the run's stop time (GetRun, else the manifest), so enriching the same run twice gives
@@ -26,6 +27,7 @@ mod collect;
 mod enricher;
 #[cfg(test)]
 mod enricher_tests;
+pub mod reindex;
 mod rows;
 mod summary;
 mod writer;
@@ -37,7 +39,8 @@ pub use crate::record::{
 };
 pub use crate::record::{ratio, round_to, seconds_between};
 pub use builder::{
-    BuildInputs, BuiltRecord, EnrichmentBuilder, LogTail, ManifestRead, task_log_stream,
+    BuildInputs, BuiltRecord, EnrichmentBuilder, LogTail, ManifestRead, facts_of, summary_of,
+    task_log_stream, with_cost,
 };
 pub use collect::{
     LOG_TAIL_LINES, MAX_FAILED_DETAILS, failed_details, list_tasks, log_tail, read_manifest,

@@ -214,6 +214,10 @@ impl TaskRow {
             cache_hit: self.cache_hit,
             cache_s3_uri: text(&self.cache_s3_uri),
             failure_reason: text(&self.failure_reason),
+            // Priced when the record is written ([`super::with_cost`]).
+            cost_usd: None,
+            billed_seconds: None,
+            usd_per_hour: None,
         }
     }
 }

@@ -98,6 +98,16 @@ numeric_id!(
     RunGroupId,
     "run group id"
 );
+numeric_id!(
+    /// A HealthOmics workflow id.
+    WorkflowId,
+    "workflow id"
+);
+numeric_id!(
+    /// A HealthOmics run batch id (`batchId`).
+    BatchId,
+    "batch id"
+);
 
 /// Why a string is not a valid run uuid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

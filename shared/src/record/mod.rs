@@ -8,11 +8,13 @@
 //! - [`run`]: the enriched run record ([`EnrichedRun`], [`EnrichedTask`], [`RunInfo`], ...) and its summary.
 //! - [`cost`], [`rightsizing`], [`diagnosis`], [`comparison`]: the analysis results a record carries or the
 //!   compare route returns (computed by [`crate::analysis`]).
+//! - [`fleet`]: what fleet questions need of each run ([`fleet::RunFacts`]) and the fleet routes' answers.
 //! - [`math`]: durations, ratios, rounding; [`lenient`]: reading sections written by other versions.
 
 pub mod comparison;
 pub mod cost;
 pub mod diagnosis;
+pub mod fleet;
 pub mod ids;
 pub mod lenient;
 pub mod math;
@@ -22,7 +24,7 @@ pub mod run;
 pub use comparison::Comparison;
 pub use cost::{PriceTableInfo, RunCost, TaskCost};
 pub use diagnosis::{DiagnosedTask, Diagnosis, FailureClass};
-pub use ids::{InvalidId, InvalidUuid, RunGroupId, RunId, RunUuid, TaskId};
+pub use ids::{BatchId, InvalidId, InvalidUuid, RunGroupId, RunId, RunUuid, TaskId, WorkflowId};
 pub use math::{ratio, round_to, seconds_between, usd};
 pub use rightsizing::{Action, GroupRecommendation, Rightsizing, TaskRecommendation};
 pub use run::{

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
 
+use super::fleet::RunFacts;
 use super::{Diagnosis, Rightsizing, RunCost};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::Timestamp;
@@ -286,6 +287,12 @@ pub struct EnrichedTask {
     pub cache_s3_uri: Option<String>,
     /// Why the task failed.
     pub failure_reason: Option<String>,
+    /// The task's compute cost, USD ([`crate::analysis::cost::task_cost`]); null when unpriced.
+    pub cost_usd: Option<f64>,
+    /// Seconds billed: max(running, 60); 0 for cached and never-started tasks.
+    pub billed_seconds: Option<f64>,
+    /// The hourly price used for `costUsd`.
+    pub usd_per_hour: Option<f64>,
 }
 
 /// vCPUs, memory and GPUs.
@@ -368,6 +375,9 @@ pub struct EnrichmentSummary {
     pub warning_count: u64,
     /// See [`ReportHead::enriched_at`].
     pub enriched_at: String,
+    /// What fleet questions need (absent on items written before the fleet index; `reindex` adds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<RunFacts>,
 }
 
 /// A finished gzip JSON record, as [`crate::enrich::write_report`] writes it and the report store keeps it.
@@ -435,6 +445,7 @@ mod tests {
             api_available: api,
             warning_count: 0,
             enriched_at: String::new(),
+            facts: None,
         }
     }
 

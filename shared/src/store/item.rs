@@ -123,6 +123,7 @@ impl SummaryRecord {
         if let Some(wall) = m.wall_time_seconds {
             put("wallTimeSeconds", n(wall));
         }
+        super::fleet_item::put_fleet(&mut item, m);
         item
     }
 
@@ -170,6 +171,7 @@ impl SummaryRecord {
             api_available: read.bool("apiAvailable"),
             warning_count: read.num("warningCount")?,
             enriched_at: read.s("enrichedAt")?,
+            facts: super::fleet_item::read_facts(item)?,
         };
         Ok(Self {
             summary,
@@ -259,6 +261,7 @@ pub(crate) mod tests {
                 api_available: true,
                 warning_count: 0,
                 enriched_at: "2024-10-20T07:00:00.500Z".into(),
+                facts: None,
             },
             report: ReportLocation {
                 bucket: "b".into(),

@@ -171,6 +171,61 @@ impl SummaryStore {
         }
     }
 
+    pub const SCAN: &str = "dynamodb:Scan"; // IAM action of `enrich-run reindex` (a command, not a request path)
+    /// One page of every item of the table, from `start`; the next start, `None` at the end.
+    pub async fn scan_page(
+        &self,
+        start: Option<std::collections::HashMap<String, AttributeValue>>,
+    ) -> Result<(
+        Vec<SummaryRecord>,
+        Option<std::collections::HashMap<String, AttributeValue>>,
+    )> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
+        let records = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(SummaryRecord::from_item)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((records, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// Rewrites the item of `record` (same report, recomputed summary and fleet attributes) if the stored item
+    /// still points at that report; `false` when a newer record replaced it meanwhile (nothing written).
+    pub async fn put_reindexed(&self, record: &SummaryRecord) -> Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record.to_item()))
+            .condition_expression("reportSha256 = :sha")
+            .expression_attribute_values(":sha", AttributeValue::S(record.report.sha256.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(Error::from_sdk(
+                SERVICE,
+                err,
+                Lookup::configured(RUNS_TABLE_NAME),
+            )),
+        }
+    }
+
     pub const UPDATE_ITEM: &str = "dynamodb:UpdateItem"; // IAM action, see crate::iam
     /// Marks the `Run Enriched` event of the item holding report `sha256` as published. A newer record written
     /// meanwhile keeps its own flag.

@@ -4,23 +4,33 @@
 //! order (a 400 names the parameter), upstream calls are timed with [`super::observe::upstream`], and any
 //! [`crate::error::Error`] becomes the JSON error envelope through its `IntoResponse`.
 
+mod batch;
 mod compare;
+mod fleet;
+mod fleet_summary;
 mod get_run;
 mod get_run_task;
 mod list_run_tasks;
 mod list_runs;
 mod manifest;
+mod profile;
 mod report;
+mod reports;
 mod stored;
 mod timeline;
 
+pub use batch::get_batch;
 pub use compare::compare_runs;
+pub use fleet::CONSUMED_RCU_HEADER;
+pub use fleet_summary::fleet_summary;
 pub use get_run::get_run;
 pub use get_run_task::get_run_task;
 pub use list_run_tasks::list_run_tasks;
 pub use list_runs::list_runs;
 pub use manifest::get_run_manifest;
+pub use profile::workflow_profile_route;
 pub use report::{MAX_INLINE_REPORT_BYTES, PRESIGNED_URL_TTL, get_run_report};
+pub use reports::{list_item, list_reports};
 pub use stored::{load_record, stored_record};
 pub use timeline::get_run_timeline;
 

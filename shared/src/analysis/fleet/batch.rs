@@ -1,0 +1,70 @@
+//! `GET /batches/{batchId}`: a batch's stored runs rolled up.
+
+use std::collections::BTreeMap;
+
+use crate::record::EnrichmentSummary;
+use crate::record::fleet::{BatchFailureClass, BatchRollup, BatchRun, FleetTotals};
+
+/// Runs listed as slowest and as most expensive.
+pub const RUNS_LISTED: usize = 5;
+
+/// The rollup of `runs`, the stored runs of batch `batch_id`.
+pub fn batch_rollup(batch_id: &str, runs: &[EnrichmentSummary]) -> BatchRollup {
+    let mut totals = FleetTotals::default();
+    let mut failures: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
+    for run in runs {
+        totals.add(run);
+        let Some(facts) = &run.facts else { continue };
+        for (class, count) in &facts.failures_by_class {
+            let entry = failures.entry(class.clone()).or_default();
+            entry.0 += count;
+            entry.1.push(run.run_id.clone());
+        }
+    }
+    let mut failures: Vec<BatchFailureClass> = failures
+        .into_iter()
+        .map(|(class, (failed_tasks, mut run_ids))| {
+            run_ids.sort();
+            run_ids.dedup();
+            BatchFailureClass {
+                class,
+                failed_tasks,
+                run_ids,
+            }
+        })
+        .collect();
+    failures.sort_by(|a, b| {
+        b.failed_tasks
+            .cmp(&a.failed_tasks)
+            .then_with(|| a.class.cmp(&b.class))
+    });
+    BatchRollup {
+        batch_id: batch_id.to_owned(),
+        totals: totals.rounded(),
+        failures,
+        slowest: top(runs, |r| r.wall_time_seconds.unwrap_or(-1.0)),
+        most_expensive: top(runs, |r| r.facts.as_ref().map_or(0.0, |f| f.known_usd)),
+    }
+}
+
+/// The [`RUNS_LISTED`] runs with the largest `measure` (ties by run id).
+fn top(runs: &[EnrichmentSummary], measure: impl Fn(&EnrichmentSummary) -> f64) -> Vec<BatchRun> {
+    let mut sorted: Vec<&EnrichmentSummary> = runs.iter().collect();
+    sorted.sort_by(|a, b| {
+        measure(b)
+            .total_cmp(&measure(a))
+            .then_with(|| a.run_id.cmp(&b.run_id))
+    });
+    sorted
+        .into_iter()
+        .take(RUNS_LISTED)
+        .map(|r| BatchRun {
+            run_id: r.run_id.clone(),
+            uuid: r.uuid.to_string(),
+            name: r.name.clone(),
+            status: r.status.clone(),
+            wall_time_seconds: r.wall_time_seconds,
+            known_usd: r.facts.as_ref().map_or(0.0, |f| f.known_usd),
+        })
+        .collect()
+}

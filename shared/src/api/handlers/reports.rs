@@ -1,0 +1,226 @@
+//! `GET /reports` (`query-fleet`): stored runs, newest stop time first, filtered by workflow, status, batch, run
+//! group and who started them, in a stop-time window; pages with signed cursors like the other lists.
+//!
+//! The most selective index serves the request (`byWorkflow`, else `byBatch`, else `byRunGroup`, else
+//! `byStopMonth` month by month); the other filters are DynamoDB filter expressions on that query. A page may hold
+//! fewer than `limit` items (as DynamoDB's own pages do); `nextCursor` is absent only at the end.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::ListBody;
+use super::fleet::{fleet_index, fleet_response};
+use crate::api::cursor::CursorScope;
+use crate::api::extract::{Query, RouteQuery};
+use crate::api::fleet_query::{
+    DEFAULT_REPORTS_DAYS, LIST_REPORTS_PARAMS, Window, batch_id, run_group_id, started_by, window,
+    workflow_id,
+};
+use crate::api::observe::upstream;
+use crate::api::query::QueryParams;
+use crate::api::state::SharedState;
+use crate::error::{Error, Result};
+use crate::record::EnrichmentSummary;
+use crate::record::fleet::ReportListItem;
+use crate::status::RunStatus;
+use crate::store::{FleetIndex, IndexFilter, IndexPartition, months_between, stop_month};
+use crate::time::{format_timestamp, parse_timestamp};
+
+/// Function name the cursors of this route are bound to.
+const FUNCTION: &str = "query-fleet";
+/// Index queries per request at most (a sparse filter over many months returns a short page and a cursor).
+const MAX_QUERIES: usize = 16;
+
+/// The parsed parameters.
+#[derive(Debug)]
+pub struct ListReportsQuery {
+    limit: i32,
+    window: Window,
+    partition: Partition,
+    filter: Vec<(&'static str, String)>,
+    params: QueryParams,
+}
+
+/// The index partition family a request reads.
+#[derive(Debug, Clone)]
+enum Partition {
+    Fixed(IndexPartition),
+    Months,
+}
+
+impl RouteQuery for ListReportsQuery {
+    const ALLOWED: &'static [&'static str] = LIST_REPORTS_PARAMS;
+
+    fn parse(query: &QueryParams) -> Result<Self> {
+        let limit = query.limit()?;
+        let workflow = workflow_id(query)?.map(|id| id.to_string());
+        let status = query.run_status()?.map(|s| s.as_str().to_owned());
+        let batch = batch_id(query)?.map(|id| id.to_string());
+        let group = run_group_id(query)?.map(|id| id.to_string());
+        let started = started_by(query)?;
+        let window = window(query, DEFAULT_REPORTS_DAYS)?;
+        let mut filter = Vec::new();
+        let partition = match (&workflow, &batch, &group) {
+            (Some(w), _, _) => Partition::Fixed(IndexPartition::Workflow(w.clone())),
+            (None, Some(b), _) => Partition::Fixed(IndexPartition::Batch(b.clone())),
+            (None, None, Some(g)) => Partition::Fixed(IndexPartition::RunGroup(g.clone())),
+            (None, None, None) => Partition::Months,
+        };
+        // The index key covers one of the ids; the others (and status, startedBy) are filters.
+        let ids = [
+            ("workflowId", workflow),
+            ("batchId", batch),
+            ("runGroupId", group),
+        ];
+        for (name, value) in ids {
+            let is_key = matches!(&partition, Partition::Fixed(p) if p.index().1 == name);
+            if let Some(value) = value.filter(|_| !is_key) {
+                filter.push((name, value));
+            }
+        }
+        filter.extend(status.map(|s| ("status", s)));
+        filter.extend(started.map(|s| ("startedBy", s)));
+        Ok(Self {
+            limit,
+            window,
+            partition,
+            filter,
+            params: query.clone(),
+        })
+    }
+}
+
+/// Where a listing stands: the window (fixed on the first page) and the next key of the current partition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Position {
+    from: String,
+    to: String,
+    /// The month being read (`byStopMonth` listings).
+    month: Option<String>,
+    /// DynamoDB's LastEvaluatedKey in that partition; `None`: start of `month`.
+    key: Option<HashMap<String, String>>,
+}
+
+/// One page of stored runs.
+pub async fn list_reports(
+    State(state): State<SharedState>,
+    Query(query): Query<ListReportsQuery>,
+) -> Result<Response> {
+    let scope = LIST_REPORTS_PARAMS
+        .iter()
+        .filter(|name| !matches!(**name, "cursor" | "limit"))
+        .fold(CursorScope::new(FUNCTION), |scope, name| {
+            scope.bind(name, query.params.get(name))
+        });
+    let key = state.cursor_key()?;
+    let position = match query.params.cursor()? {
+        Some(cursor) => serde_json::from_str::<Position>(&key.open(&scope, cursor)?)
+            .map_err(|_| Error::invalid("cursor", "is not a cursor of this listing"))?,
+        None => first_position(&query),
+    };
+    let index = fleet_index(&state)?;
+    let (items, next, consumed) = read_page(&index, &query, position).await?;
+    let next_cursor = next
+        .map(|p| serde_json::to_string(&p).map(|token| key.seal(&scope, &token)))
+        .transpose()
+        .map_err(|e| Error::Internal(format!("serializing a cursor: {e}")))?;
+    fleet_response(&ListBody { items, next_cursor }, consumed)
+}
+
+fn first_position(query: &ListReportsQuery) -> Position {
+    Position {
+        from: format_timestamp(&query.window.from),
+        to: format_timestamp(&query.window.to),
+        month: matches!(query.partition, Partition::Months).then(|| stop_month(&query.window.to)),
+        key: None,
+    }
+}
+
+/// Reads from `position` until `limit` items, the end, or [`MAX_QUERIES`] queries.
+async fn read_page(
+    index: &FleetIndex,
+    query: &ListReportsQuery,
+    mut position: Position,
+) -> Result<(Vec<ReportListItem>, Option<Position>, f64)> {
+    let window = Window {
+        from: parse_timestamp(&position.from).map_err(|_| bad_cursor())?,
+        to: parse_timestamp(&position.to).map_err(|_| bad_cursor())?,
+    };
+    let months = months_between(&window.from, &window.to);
+    let filter = IndexFilter {
+        from: Some(window.from),
+        to: Some(window.to),
+        equals: query.filter.clone(),
+    };
+    let mut items = Vec::new();
+    let mut consumed = 0.0;
+    for _ in 0..MAX_QUERIES {
+        let partition = match (&query.partition, &position.month) {
+            (Partition::Fixed(p), _) => p.clone(),
+            (Partition::Months, Some(month)) => IndexPartition::StopMonth(month.clone()),
+            (Partition::Months, None) => return Err(bad_cursor()),
+        };
+        let wanted = query.limit - items.len() as i32;
+        let page = upstream(index.page(&partition, &filter, wanted, position.key.take())).await?;
+        consumed += page.consumed_rcu;
+        items.extend(page.records.iter().map(|r| list_item(&r.summary)));
+        position.key = page.next;
+        if position.key.is_none() {
+            // This partition is done: the next older month of the window, or the end.
+            let next_month = position
+                .month
+                .as_ref()
+                .and_then(|m| months.iter().position(|x| x == m))
+                .and_then(|i| months.get(i + 1).cloned());
+            match next_month {
+                Some(month) if matches!(query.partition, Partition::Months) => {
+                    position.month = Some(month)
+                }
+                _ => return Ok((items, None, consumed)),
+            }
+        }
+        if items.len() as i32 >= query.limit {
+            break;
+        }
+    }
+    Ok((items, Some(position), consumed))
+}
+
+fn bad_cursor() -> Error {
+    Error::invalid("cursor", "is not a cursor of this listing")
+}
+
+/// The list item of a stored run.
+pub fn list_item(summary: &EnrichmentSummary) -> ReportListItem {
+    let facts = summary.facts.clone().unwrap_or_default();
+    ReportListItem {
+        run_id: summary.run_id.clone(),
+        uuid: summary.uuid.to_string(),
+        name: summary.name.clone(),
+        status: summary.status.clone(),
+        workflow_id: summary.workflow_id.clone(),
+        workflow_name: summary.workflow_name.clone(),
+        workflow_version_name: facts.workflow_version_name,
+        run_group_id: facts.run_group_id,
+        batch_id: facts.batch_id,
+        started_by: facts.started_by,
+        creation_time: summary.creation_time,
+        start_time: summary.start_time,
+        stop_time: summary.stop_time,
+        task_count: summary.task_count,
+        failed_tasks: summary
+            .counts_by_status
+            .get(RunStatus::Failed.as_str())
+            .copied()
+            .unwrap_or(facts.failed_tasks),
+        total_usd: facts.total_usd,
+        known_usd: facts.known_usd,
+        compute_usd: facts.compute_usd,
+        storage_usd: facts.storage_usd,
+        savings_usd: facts.savings_usd,
+        task_hours: summary.task_hours,
+    }
+}

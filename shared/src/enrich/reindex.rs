@@ -1,0 +1,117 @@
+//! `enrich-run reindex`: rewrites every summary item from its stored S3 record, so records written before the
+//! fleet index carry its keys and facts. No HealthOmics call; idempotent (an item already at the current fleet
+//! version is left alone unless forced, and a rewrite is conditional on the item still pointing at the same
+//! record, so a concurrent enrichment always wins).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::builder::{facts_of, summary_of};
+use super::writer::gunzip;
+use crate::analysis::{Settings, analyze};
+use crate::error::{Error, Result};
+use crate::record::EnrichedRun;
+use crate::store::{FLEET_VERSION, ReportStore, SummaryRecord, SummaryStore};
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reindexed {
+    /// Rewritten with the fleet attributes.
+    Written,
+    /// Already indexed at the current fleet version.
+    Current,
+    /// A newer record replaced the item while it was being recomputed.
+    Replaced,
+}
+
+impl Reindexed {
+    /// The outcome's name in the command's output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Written => "written",
+            Self::Current => "current",
+            Self::Replaced => "replaced",
+        }
+    }
+}
+
+/// Rewrites summary items from their stored records.
+#[derive(Debug, Clone)]
+pub struct Reindexer {
+    summaries: SummaryStore,
+    reports: ReportStore,
+    settings: Settings,
+}
+
+impl Reindexer {
+    /// A reindexer over the runs table and the reports bucket, pricing task groups with `settings`.
+    pub fn new(summaries: SummaryStore, reports: ReportStore, settings: Settings) -> Self {
+        Self {
+            summaries,
+            reports,
+            settings,
+        }
+    }
+
+    /// Every item, one page at a time; `on_item` gets one JSON line per item. Returns the totals by outcome.
+    pub async fn run(
+        &self,
+        force: bool,
+        mut on_item: impl FnMut(Value),
+    ) -> Result<BTreeMap<String, u64>> {
+        let mut totals = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let (records, next) = self.summaries.scan_page(start).await?;
+            for record in records {
+                let line = match self.reindex(record.clone(), force).await {
+                    Ok(outcome) => {
+                        json!({"runId": record.summary.run_id, "uuid": record.summary.uuid,
+                                          "outcome": outcome.as_str()})
+                    }
+                    Err(err) => json!({"runId": record.summary.run_id, "uuid": record.summary.uuid,
+                                       "outcome": "failed", "error": crate::error::display_chain(&err)}),
+                };
+                let outcome = line["outcome"].as_str().unwrap_or("failed").to_owned();
+                *totals.entry(outcome).or_default() += 1;
+                on_item(line);
+            }
+            start = next;
+            if start.is_none() {
+                return Ok(totals);
+            }
+        }
+    }
+
+    /// Recomputes one item from its record.
+    pub async fn reindex(&self, stored: SummaryRecord, force: bool) -> Result<Reindexed> {
+        let current = stored.summary.facts.is_some();
+        if current && !force {
+            return Ok(Reindexed::Current);
+        }
+        let gzip = self.reports.get(&stored.report).await?;
+        let run: EnrichedRun = serde_json::from_slice(&gunzip(&gzip)?)
+            .map_err(|e| Error::Internal(format!("stored record is not an enriched run: {e}")))?;
+        // Task groups from the record's tasks; every other fact from its stored sections, so the fleet's sums
+        // equal the report's figures.
+        let task_groups = analyze(&run, &self.settings).task_groups;
+        let facts = facts_of(&run.head, task_groups);
+        let mut summary = summary_of(
+            &run.head,
+            stored.summary.status.clone(),
+            stored.summary.workflow_name.clone(),
+            Some(facts),
+        );
+        summary.schema_version = stored.summary.schema_version;
+        let record = SummaryRecord { summary, ..stored };
+        let written = self.summaries.put_reindexed(&record).await?;
+        tracing::info!(run_id = %record.summary.run_id, uuid = %record.summary.uuid, written,
+                       fleet_version = FLEET_VERSION, "reindexed");
+        Ok(if written {
+            Reindexed::Written
+        } else {
+            Reindexed::Replaced
+        })
+    }
+}

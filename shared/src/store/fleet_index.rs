@@ -1,0 +1,228 @@
+//! Queries of the fleet indexes of the runs table (see [`super::fleet_item`] for the keys).
+//!
+//! Every request path is a `Query` on one index partition with the stop-time window as the sort-key condition;
+//! nothing scans the table. A window of stop times spans one `byStopMonth` partition per month, read newest first.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use chrono::{Datelike, Months, NaiveDate};
+
+use super::fleet_item::stop_month;
+use super::item::SummaryRecord;
+use crate::config::vars::RUNS_TABLE_NAME;
+use crate::error::{Error, Lookup, Result};
+use crate::time::{Timestamp, format_timestamp};
+
+/// Service name used in errors and logs.
+const SERVICE: &str = "DynamoDB";
+
+/// A fleet index and the partition asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexPartition {
+    /// `byWorkflow`: runs of one workflow.
+    Workflow(String),
+    /// `byBatch`: runs of one batch.
+    Batch(String),
+    /// `byRunGroup`: runs of one run group.
+    RunGroup(String),
+    /// `byStopMonth`: every run that stopped in one month (`YYYY-MM`).
+    StopMonth(String),
+}
+
+impl IndexPartition {
+    /// Index name and partition key attribute.
+    pub fn index(&self) -> (&'static str, &'static str, &str) {
+        match self {
+            Self::Workflow(v) => ("byWorkflow", "workflowId", v),
+            Self::Batch(v) => ("byBatch", "batchId", v),
+            Self::RunGroup(v) => ("byRunGroup", "runGroupId", v),
+            Self::StopMonth(v) => ("byStopMonth", "stopMonth", v),
+        }
+    }
+}
+
+/// Conditions on the items of a partition: `stopKey` window and equality filters (evaluated by DynamoDB after
+/// the key condition).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFilter {
+    /// Stop time ≥.
+    pub from: Option<Timestamp>,
+    /// Stop time <.
+    pub to: Option<Timestamp>,
+    /// Attribute = value, e.g. (`status`, `COMPLETED`).
+    pub equals: Vec<(&'static str, String)>,
+}
+
+/// One page of a partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPage {
+    /// Items, newest stop time first.
+    pub records: Vec<SummaryRecord>,
+    /// Where the next page starts; `None` at the end of the partition.
+    pub next: Option<HashMap<String, String>>,
+    /// Read capacity units DynamoDB reported for the page.
+    pub consumed_rcu: f64,
+}
+
+/// The months (`YYYY-MM`) a window of stop times touches, newest first.
+pub fn months_between(from: &Timestamp, to: &Timestamp) -> Vec<String> {
+    let first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1);
+    let mut month = NaiveDate::from_ymd_opt(to.year(), to.month(), 1);
+    let mut out = Vec::new();
+    while let (Some(m), Some(first)) = (month, first) {
+        if m < first {
+            break;
+        }
+        out.push(m.format("%Y-%m").to_string());
+        month = m.checked_sub_months(Months::new(1));
+    }
+    if out.is_empty() {
+        out.push(stop_month(to));
+    }
+    out
+}
+
+/// The fleet indexes of the runs table.
+#[derive(Debug, Clone)]
+pub struct FleetIndex {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl FleetIndex {
+    /// The indexes of `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub const QUERY: &str = "dynamodb:Query"; // IAM action, see crate::iam
+    /// One page (at most `limit` items read) of `partition`, newest first, from `start`.
+    pub async fn page(
+        &self,
+        partition: &IndexPartition,
+        filter: &IndexFilter,
+        limit: i32,
+        start: Option<HashMap<String, String>>,
+    ) -> Result<IndexPage> {
+        let (index, key, value) = partition.index();
+        let mut names = HashMap::from([("#pk".to_owned(), key.to_owned())]);
+        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(value.to_owned()))]);
+        let mut condition = "#pk = :pk".to_owned();
+        let bound = |t: &Option<Timestamp>| t.as_ref().map(format_timestamp);
+        match (bound(&filter.from), bound(&filter.to)) {
+            (Some(from), Some(to)) => {
+                condition.push_str(" AND stopKey BETWEEN :from AND :to");
+                values.insert(":from".into(), AttributeValue::S(from));
+                values.insert(":to".into(), AttributeValue::S(to));
+            }
+            (Some(from), None) => {
+                condition.push_str(" AND stopKey >= :from");
+                values.insert(":from".into(), AttributeValue::S(from));
+            }
+            (None, Some(to)) => {
+                condition.push_str(" AND stopKey < :to");
+                values.insert(":to".into(), AttributeValue::S(to));
+            }
+            (None, None) => {}
+        }
+        let mut filters = Vec::new();
+        for (i, (attribute, wanted)) in filter.equals.iter().enumerate() {
+            names.insert(format!("#f{i}"), (*attribute).to_owned());
+            values.insert(format!(":f{i}"), AttributeValue::S(wanted.clone()));
+            filters.push(format!("#f{i} = :f{i}"));
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(condition)
+            .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(false)
+            .limit(limit)
+            .select(Select::AllAttributes)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .set_exclusive_start_key(start.map(to_key))
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
+        let records = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(SummaryRecord::from_item)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(IndexPage {
+            records,
+            next: out
+                .last_evaluated_key
+                .filter(|k| !k.is_empty())
+                .map(from_key),
+            consumed_rcu: out
+                .consumed_capacity
+                .and_then(|c| c.capacity_units)
+                .unwrap_or(0.0),
+        })
+    }
+
+    /// Every item of `partition` that passes `filter`, newest first, and the read units consumed.
+    pub async fn all(
+        &self,
+        partition: &IndexPartition,
+        filter: &IndexFilter,
+    ) -> Result<(Vec<SummaryRecord>, f64)> {
+        let mut records = Vec::new();
+        let mut consumed = 0.0;
+        let mut start = None;
+        loop {
+            let page = self.page(partition, filter, 1000, start).await?;
+            records.extend(page.records);
+            consumed += page.consumed_rcu;
+            start = page.next;
+            if start.is_none() {
+                return Ok((records, consumed));
+            }
+        }
+    }
+}
+
+/// A key as the cursor keeps it (every key attribute of the table and its indexes is a string).
+fn from_key(key: HashMap<String, AttributeValue>) -> HashMap<String, String> {
+    key.into_iter()
+        .filter_map(|(k, v)| match v {
+            AttributeValue::S(s) => Some((k, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn to_key(key: HashMap<String, String>) -> HashMap<String, AttributeValue> {
+    key.into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_timestamp;
+
+    #[test]
+    fn windows_touch_each_month_newest_first() {
+        let t = |s: &str| parse_timestamp(s).unwrap();
+        assert_eq!(
+            months_between(&t("2025-11-15T00:00:00Z"), &t("2026-02-01T00:00:00Z")),
+            ["2026-02", "2026-01", "2025-12", "2025-11"]
+        );
+        assert_eq!(
+            months_between(&t("2026-02-03T00:00:00Z"), &t("2026-02-04T00:00:00Z")),
+            ["2026-02"]
+        );
+    }
+}
