@@ -7,7 +7,7 @@ use super::rightsizing::{Action, needed};
 use super::*;
 use crate::record::{
     EnrichedRun, EnrichedTask, FailedTask, ManifestInfo, ReportHead, ReportSummary, Resources,
-    RunInfo, SourceFlags,
+    RunInfo, RunUuid, SourceFlags,
 };
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, parse_timestamp};
@@ -20,7 +20,8 @@ pub(crate) fn head(run_id: &str, status: RunStatus, run: RunInfo) -> ReportHead 
     ReportHead {
         schema_version: 1,
         run_id: run_id.into(),
-        uuid: format!("uuid-{run_id}"),
+        // A distinct, HealthOmics-shaped uuid per run id.
+        uuid: RunUuid::parse(&format!("0c7a6a8e-1b1e-4c58-9d4f-{run_id:0>12}")).unwrap(),
         arn: Some(format!("arn:aws:omics:us-east-1:123456789012:run/{run_id}")),
         status,
         enriched_at: "2024-01-01T02:00:00.000Z".into(),

@@ -286,7 +286,7 @@ impl EnrichmentBuilder {
         let head = ReportHead {
             schema_version: SCHEMA_VERSION,
             run_id: self.run_id.to_string(),
-            uuid: self.uuid.to_string(),
+            uuid: self.uuid.clone(),
             arn,
             status: inputs.status.clone(),
             enriched_at: format_timestamp(&enriched_at),

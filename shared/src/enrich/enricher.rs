@@ -457,10 +457,8 @@ impl Enricher {
             self.publisher.publish(&record).await?;
             let run_id =
                 RunId::parse(&record.summary.run_id).map_err(|e| Error::Internal(e.to_string()))?;
-            let uuid =
-                RunUuid::parse(&record.summary.uuid).map_err(|e| Error::Internal(e.to_string()))?;
             self.summaries
-                .mark_published(&run_id, &uuid, &record.report.sha256)
+                .mark_published(&run_id, &record.summary.uuid, &record.report.sha256)
                 .await?;
             republished = true;
         }

@@ -64,7 +64,7 @@ fn stored(digest: &str) -> SummaryRecord {
         summary: EnrichmentSummary {
             schema_version: SCHEMA_VERSION,
             run_id: "42".into(),
-            uuid: UUID.into(),
+            uuid: RunUuid::parse(UUID).unwrap(),
             arn: None,
             status: RunStatus::Completed,
             name: None,

@@ -103,14 +103,14 @@ pub fn gunzip(gzip: &[u8]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{EnrichedRun, ManifestInfo, ReportSummary, RunInfo, SourceFlags};
+    use crate::record::{EnrichedRun, ManifestInfo, ReportSummary, RunInfo, RunUuid, SourceFlags};
     use crate::status::RunStatus;
 
     fn head() -> ReportHead {
         ReportHead {
             schema_version: 1,
             run_id: "1".into(),
-            uuid: "u".into(),
+            uuid: RunUuid::parse("0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10").unwrap(),
             arn: None,
             status: RunStatus::Completed,
             enriched_at: "2024-01-01T00:00:00.000Z".into(),

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
 
+use super::RunUuid;
+
 /// A value that differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change<T> {
@@ -44,7 +46,7 @@ pub struct RunSide {
     /// Run id.
     pub run_id: String,
     /// Run uuid.
-    pub uuid: String,
+    pub uuid: RunUuid,
     /// Run name.
     pub name: Option<String>,
     /// Status.

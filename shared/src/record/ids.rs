@@ -122,6 +122,18 @@ pub struct InvalidUuid {
 ///
 /// The rule is deliberately loose: 1 to 64 ASCII letters, digits or dashes. Real HealthOmics uuids are not
 /// RFC 4122 uuids (their version digit varies), so the version is never checked.
+///
+/// # In stored records
+///
+/// [`ReportHead`](super::ReportHead), [`EnrichmentSummary`](super::EnrichmentSummary) and
+/// [`RunSide`](super::RunSide) hold a `RunUuid`; it serializes as the plain JSON string (and DynamoDB `S`
+/// attribute) the `String` it replaced did, so stored bytes are unchanged. Reading is strict on purpose: a stored
+/// uuid that is not well-formed fails the read with an [`Error::Internal`](crate::error::Error::Internal) naming
+/// the `uuid` field (a 500 whose body names no internals), like any other malformed required field. Every
+/// version that wrote records took the uuid from HealthOmics and this rule accepts every uuid HealthOmics issues,
+/// so old records always read. A value that fails it is corruption of the record's identity (it is the DynamoDB
+/// sort key and part of the S3 key, and no API request could address it), and there is no truthful value to fall
+/// back to: substituting one would invent an identity, keeping the raw text would break this type's guarantee.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunUuid(String);
 

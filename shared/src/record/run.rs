@@ -11,7 +11,7 @@ use serde_json::Value;
 use serde_with::skip_serializing_none;
 
 use super::fleet::RunFacts;
-use super::{Diagnosis, Rightsizing, RunCost};
+use super::{Diagnosis, Rightsizing, RunCost, RunUuid};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::Timestamp;
 
@@ -39,8 +39,9 @@ pub struct ReportHead {
     pub schema_version: u32,
     /// Run id.
     pub run_id: String,
-    /// Run uuid (run ids are reused; the uuid is not).
-    pub uuid: String,
+    /// Run uuid (run ids are reused; the uuid is not). A plain JSON string; a stored record whose uuid is not
+    /// well-formed does not parse (see [`RunUuid`] for why that is the chosen behaviour).
+    pub uuid: RunUuid,
     /// Run ARN.
     pub arn: Option<String>,
     /// Terminal run status.
@@ -332,8 +333,8 @@ pub struct EnrichmentSummary {
     pub schema_version: u32,
     /// Run id.
     pub run_id: String,
-    /// Run uuid.
-    pub uuid: String,
+    /// Run uuid, as in [`ReportHead::uuid`].
+    pub uuid: RunUuid,
     /// Run ARN.
     pub arn: Option<String>,
     /// Terminal run status.
@@ -425,7 +426,7 @@ mod tests {
         EnrichmentSummary {
             schema_version: SCHEMA_VERSION,
             run_id: "1".into(),
-            uuid: "u".into(),
+            uuid: RunUuid::parse("0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10").unwrap(),
             arn: None,
             status,
             name: None,
@@ -460,5 +461,44 @@ mod tests {
         assert!(failed_bare < failed_api && failed_api < failed_manifest);
         assert!(failed_manifest < complete);
         assert_eq!(complete, 23);
+    }
+
+    /// A record as versions that held the uuid in a `String` wrote it (every member of the head but the optional
+    /// analysis sections, in their order).
+    const OLD_REPORT: &str = concat!(
+        r#"{"schemaVersion":1,"runId":"1000001","uuid":"0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10","#,
+        r#""arn":"arn:aws:omics:us-east-1:123456789012:run/1000001","status":"COMPLETED","#,
+        r#""enrichedAt":"2024-10-20T07:00:00.500Z","enrichedAtSource":"runStopTime","#,
+        r#""sources":{"getRun":true,"manifest":true,"listRunTasks":true},"manifestComplete":true,"#,
+        r#""manifest":{"logGroup":"/aws/omics/WorkflowLog","#,
+        r#""stream":"manifest/run/1000001/0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10","digest":"sha256:ab","#,
+        r#""lines":2,"runRecord":true,"taskRecords":1,"malformedLines":0},"run":{"name":"germline"},"#,
+        r#""summary":{"taskCount":1,"countsByStatus":{"COMPLETED":1},"cacheHits":0,"manifestOnlyTasks":0,"#,
+        r#""apiOnlyTasks":0,"taskHours":0.5,"reservedCpuHours":1.0,"reservedMemoryGibHours":4.0},"#,
+        r#""failedTasks":[],"warnings":[],"tasks":[{"taskId":"1","source":"both"}]}"#
+    );
+
+    #[test]
+    fn old_reports_round_trip_byte_identically() {
+        let run: EnrichedRun = serde_json::from_str(OLD_REPORT).unwrap();
+        assert_eq!(run.head.uuid, "0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10");
+        assert_eq!(serde_json::to_string(&run).unwrap(), OLD_REPORT);
+
+        let summary = summary(RunStatus::Completed, true, true);
+        let json = serde_json::to_string(&summary).unwrap();
+        assert!(
+            json.contains(r#""uuid":"0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10","#),
+            "{json}"
+        );
+        let back: EnrichmentSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn a_malformed_stored_uuid_is_an_error_naming_the_rule() {
+        let corrupted =
+            OLD_REPORT.replacen("0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10", "0c7a6a8e/1b1e", 1);
+        let err = serde_json::from_str::<EnrichedRun>(&corrupted).unwrap_err();
+        assert!(err.to_string().contains("run uuid must be"), "{err}");
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::error::{Error, Result};
-use crate::record::{EnrichmentSummary, status_rank};
+use crate::record::{EnrichmentSummary, RunUuid, status_rank};
 use crate::status::RunStatus;
 use crate::time::{format_timestamp, parse_timestamp};
 
@@ -67,9 +67,9 @@ impl SummaryRecord {
             item.insert(name.to_owned(), value);
         };
         put("pk", s(super::partition_key(&m.run_id)));
-        put("sk", s(&m.uuid));
+        put("sk", s(m.uuid.as_str()));
         put("runId", s(&m.run_id));
-        put("uuid", s(&m.uuid));
+        put("uuid", s(m.uuid.as_str()));
         put("status", s(m.status.as_str()));
         put("statusRank", n(status_rank(&m.status)));
         put("quality", n(m.quality()));
@@ -127,7 +127,9 @@ impl SummaryRecord {
         item
     }
 
-    /// Reads an item written by [`Self::to_item`].
+    /// Reads an item written by [`Self::to_item`] (by this or an earlier version: the attributes are unchanged).
+    /// A `uuid` that is not a well-formed [`RunUuid`] is an [`Error::Internal`] naming the attribute and the
+    /// rejected value, not a fallback (see [`RunUuid`] for why).
     pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<Self> {
         let read = Reader(item);
         let counts = match item.get("countsByStatus") {
@@ -151,7 +153,7 @@ impl SummaryRecord {
         let summary = EnrichmentSummary {
             schema_version: read.num("schemaVersion")?,
             run_id: read.s("runId")?,
-            uuid: read.s("uuid")?,
+            uuid: read.uuid("uuid")?,
             arn: read.opt_s("arn"),
             status: RunStatus::from_api(&read.s("status")?),
             name: read.opt_s("name"),
@@ -214,6 +216,11 @@ impl Reader<'_> {
         self.opt_s(name).ok_or_else(|| self.bad(name))
     }
 
+    fn uuid(&self, name: &str) -> Result<RunUuid> {
+        RunUuid::parse(&self.s(name)?)
+            .map_err(|e| Error::Internal(format!("stored run summary has a malformed {name}: {e}")))
+    }
+
     fn opt_num<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>> {
         match self.0.get(name) {
             Some(AttributeValue::N(text)) => text.parse().map(Some).map_err(|_| self.bad(name)),
@@ -236,12 +243,15 @@ pub(crate) mod tests {
     use super::*;
     use crate::record::SCHEMA_VERSION;
 
+    /// A run uuid as HealthOmics writes them.
+    pub(crate) const UUID: &str = "0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10";
+
     pub(crate) fn record(status: RunStatus, digest: &str, lines: u64) -> SummaryRecord {
         SummaryRecord {
             summary: EnrichmentSummary {
                 schema_version: SCHEMA_VERSION,
                 run_id: "1000001".into(),
-                uuid: "u-1".into(),
+                uuid: RunUuid::parse(UUID).unwrap(),
                 arn: Some("arn:aws:omics:us-east-1:1:run/1000001".into()),
                 status,
                 name: Some("germline".into()),
@@ -265,7 +275,7 @@ pub(crate) mod tests {
             },
             report: ReportLocation {
                 bucket: "b".into(),
-                key: "runs/1000001/u-1/report.json.gz".into(),
+                key: format!("runs/1000001/{UUID}/report.json.gz"),
                 version_id: Some("v1".into()),
                 sha256: "sha256:00".into(),
                 bytes: 10,
@@ -281,10 +291,80 @@ pub(crate) mod tests {
         let record = record(RunStatus::Completed, "sha256:ab", 4);
         let item = record.to_item();
         assert_eq!(item["pk"], s("RUN#1000001"));
-        assert_eq!(item["sk"], s("u-1"));
+        assert_eq!(item["sk"], s(UUID));
         assert_eq!(item["quality"], n(23));
         assert!(!item.contains_key("startTime"));
         assert_eq!(SummaryRecord::from_item(&item).unwrap(), record);
+    }
+
+    /// An item as versions that held the uuid in a `String` wrote it.
+    fn old_item() -> HashMap<String, AttributeValue> {
+        let strings = [
+            ("pk", "RUN#1000001"),
+            ("sk", UUID),
+            ("runId", "1000001"),
+            ("uuid", UUID),
+            ("status", "FAILED"),
+            ("manifestDigest", "none"),
+            ("enrichedAt", "2024-10-20T07:00:00.500Z"),
+            ("reportBucket", "b"),
+            (
+                "reportKey",
+                "runs/1000001/0c7a6a8e-1b1e-4c58-9d4f-5f7c3e2a1b10/report.json.gz",
+            ),
+            ("reportSha256", "sha256:00"),
+            ("writtenAt", "2025-01-01T00:00:00.000Z"),
+            ("arn", "arn:aws:omics:us-east-1:1:run/1000001"),
+            ("stopTime", "2024-10-20T07:00:00.500Z"),
+        ];
+        let numbers = [
+            ("statusRank", "5"),
+            ("quality", "20"),
+            ("schemaVersion", "1"),
+            ("taskCount", "2"),
+            ("cacheHits", "0"),
+            ("taskHours", "0.5"),
+            ("manifestLines", "0"),
+            ("warningCount", "1"),
+            ("reportBytes", "10"),
+            ("reportJsonBytes", "100"),
+        ];
+        let flags = [
+            ("manifestComplete", false),
+            ("apiAvailable", false),
+            ("eventPublished", true),
+        ];
+        let mut item: HashMap<String, AttributeValue> = strings
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), s(v)))
+            .chain(numbers.into_iter().map(|(k, v)| (k.to_owned(), n(v))))
+            .chain(
+                flags
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), AttributeValue::Bool(v))),
+            )
+            .collect();
+        let counts = [("FAILED".to_owned(), n(2))].into_iter().collect();
+        item.insert("countsByStatus".into(), AttributeValue::M(counts));
+        item
+    }
+
+    #[test]
+    fn old_items_round_trip_attribute_for_attribute() {
+        let item = old_item();
+        let record = SummaryRecord::from_item(&item).unwrap();
+        assert_eq!(record.summary.uuid, UUID);
+        assert_eq!(record.to_item(), item);
+    }
+
+    #[test]
+    fn a_malformed_stored_uuid_is_an_error_naming_it() {
+        let mut item = old_item();
+        item.insert("uuid".into(), s("a/b"));
+        let err = SummaryRecord::from_item(&item).unwrap_err();
+        assert!(matches!(err, Error::Internal(_)), "{err:?}");
+        assert!(err.to_string().contains("malformed uuid"), "{err}");
+        assert!(err.to_string().contains("\"a/b\""), "{err}");
     }
 
     #[test]

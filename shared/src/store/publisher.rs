@@ -89,7 +89,7 @@ mod tests {
 
     use super::*;
     use crate::status::RunStatus;
-    use crate::store::item::tests::record;
+    use crate::store::item::tests::{UUID, record};
 
     #[test]
     fn detail_carries_summary_and_location() {
@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(detail["countsByStatus"]["COMPLETED"], 3);
         assert_eq!(
             detail["report"]["uri"],
-            "s3://b/runs/1000001/u-1/report.json.gz"
+            format!("s3://b/runs/1000001/{UUID}/report.json.gz")
         );
         assert_eq!(detail["report"]["versionId"], "v1");
         assert_eq!(detail["manifestDigest"], "sha256:ab");

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use omics_introspect::enrich::{
     EnrichedRun, EnrichedTask, ManifestInfo, ReportHead, ReportSummary, RunInfo, SourceFlags,
 };
+use omics_introspect::record::RunUuid;
 use omics_introspect::status::{RunStatus, TaskStatus};
 use omics_introspect::time::parse_timestamp;
 use serde_json::Value;
@@ -75,7 +76,9 @@ pub fn record_from_bodies(run: &Value, tasks: &[Value]) -> EnrichedRun {
         head: ReportHead {
             schema_version: 1,
             run_id: text(run, "id").unwrap_or_default(),
-            uuid: text(run, "uuid").unwrap_or_default(),
+            uuid: text(run, "uuid")
+                .and_then(|uuid| RunUuid::parse(&uuid).ok())
+                .expect("the GetRun body has a well-formed uuid"),
             arn: text(run, "arn"),
             status: text(run, "status").map_or(RunStatus::Completed, |s| RunStatus::from_api(&s)),
             enriched_at: String::new(),

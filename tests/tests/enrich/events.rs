@@ -609,7 +609,7 @@ async fn reused_run_ids_keep_records_apart() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(latest.summary.uuid, new_uuid);
+    assert_eq!(latest.summary.uuid, new_uuid.as_str());
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ impl Position {
 #[serde(rename_all = "camelCase")]
 struct ManifestBody {
     run_id: String,
-    uuid: String,
+    uuid: RunUuid,
     log_group: String,
     stream: String,
     /// The run record, on the first page only.
@@ -153,7 +153,7 @@ pub async fn get_run_manifest(
     let body = json_body(&ManifestBody {
         run_id: run_id.to_string(),
         stream: stream_name(&run_id, &uuid),
-        uuid: uuid.into(),
+        uuid,
         log_group: state.config.log_group.clone(),
         run,
         tasks,
