@@ -20,9 +20,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use omics_introspect::AwsClients;
 use omics_introspect::record::fleet::{RunFacts, Spread, TaskGroupStats};
-use omics_introspect::record::{EnrichmentSummary, usd};
+use omics_introspect::record::{EnrichmentSummary, RunUuid, usd};
 use omics_introspect::status::RunStatus;
-use omics_introspect::store::{ReportLocation, SummaryRecord, SummaryStore};
+use omics_introspect::store::{PutOutcome, ReportLocation, SummaryRecord, SummaryStore};
 use omics_introspect_tests::harness::{HttpResponse, http_request};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -90,7 +90,7 @@ fn summary_of(i: u64, end: chrono::DateTime<chrono::Utc>) -> SummaryRecord {
         summary: EnrichmentSummary {
             schema_version: omics_introspect::record::SCHEMA_VERSION,
             run_id: run_id.clone(),
-            uuid: uuid.clone(),
+            uuid: RunUuid::parse(&uuid).expect("a valid uuid"),
             arn: Some(format!("arn:aws:omics:us-east-1:123456789012:run/{run_id}")),
             status,
             name: Some(format!("bench-fleet-{i}")),
@@ -142,7 +142,8 @@ fn summary_of(i: u64, end: chrono::DateTime<chrono::Utc>) -> SummaryRecord {
 async fn seed(args: &Args, store: &SummaryStore) -> Result<f64> {
     let end: chrono::DateTime<chrono::Utc> = WINDOW_END.parse()?;
     let started = Instant::now();
-    let mut writes = tokio::task::JoinSet::new();
+    let mut writes: tokio::task::JoinSet<omics_introspect::error::Result<PutOutcome>> =
+        tokio::task::JoinSet::new();
     for i in 0..args.runs {
         if writes.len() >= args.concurrency
             && let Some(done) = writes.join_next().await
@@ -189,10 +190,14 @@ async fn measure(url: &str, path: &str, repeat: usize) -> Result<(f64, f64, f64,
     let mut last = None;
     for _ in 0..repeat {
         let started = Instant::now();
-        let response = http_request(url, "GET", path).await?;
+        let response = http_request(url, "GET", path, None).await?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         if response.status != 200 {
-            bail!("{path}: {} {}", response.status, response.body);
+            bail!(
+                "{path}: {} {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            );
         }
         last = Some(response);
     }

@@ -166,7 +166,12 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
             "/fleet/summary?from={from}&to={to}&groupBy=workflow"
         ))
         .await;
-    assert_eq!(summary.status, 200, "{}", summary.body);
+    assert_eq!(
+        summary.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&summary.body)
+    );
     let summary = summary.json().unwrap();
     let totals = &summary["totals"];
     assert_eq!(totals["runs"], 6, "{summary}");
@@ -224,7 +229,12 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
 
     // /reports: newest stop time first, filters, pages with cursors.
     let listed = api.get(&format!("/reports?workflowId={w1}&limit=2")).await;
-    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        listed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&listed.body)
+    );
     let page = listed.json().unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     let cursor = page["nextCursor"].as_str().expect("a second page");
@@ -267,7 +277,12 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
 
     // The batch: three of the runs, one failure class, slowest and most expensive lists.
     let rollup = api.get(&format!("/batches/{batch}")).await;
-    assert_eq!(rollup.status, 200, "{}", rollup.body);
+    assert_eq!(
+        rollup.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&rollup.body)
+    );
     let rollup = rollup.json().unwrap();
     assert_eq!(rollup["totals"]["runs"], 3);
     let in_batch = runs.iter().filter(|r| r.batch.is_some()).count();
@@ -285,7 +300,12 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
 
     // The profile of the three completed runs of w1, and with fewer runs than needed for confidence.
     let profile = api.get(&format!("/workflows/{w1}/profile")).await;
-    assert_eq!(profile.status, 200, "{}", profile.body);
+    assert_eq!(
+        profile.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&profile.body)
+    );
     let profile = profile.json().unwrap();
     assert_eq!(profile["confidence"], "high");
     assert_eq!(profile["runs"].as_array().unwrap().len(), 3);
@@ -328,7 +348,11 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
             .unwrap()
             .starts_with("text/plain")
     );
-    assert!(nextflow.body.starts_with("//"), "{}", nextflow.body);
+    assert!(
+        nextflow.body.starts_with(b"//"),
+        "{}",
+        String::from_utf8_lossy(&nextflow.body)
+    );
     assert_eq!(
         api.get("/workflows/999999999999999998/profile")
             .await
@@ -337,7 +361,7 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
     );
 
     for path in [
-        format!("/fleet/summary?groupBy=planet"),
+        "/fleet/summary?groupBy=planet".to_owned(),
         format!("/fleet/summary?from={to}&to={from}"),
         "/fleet/summary?from=2020-01-01&to=2022-01-01".to_owned(),
         "/reports?workflowId=abc".to_owned(),
