@@ -39,6 +39,8 @@ const MAX_QUERIES: usize = 16;
 pub struct ListReportsQuery {
     limit: i32,
     window: Window,
+    /// Whether `window` bounds the listing (always without an id; with one, only when `from` or `to` is given).
+    bounded: bool,
     partition: Partition,
     filter: Vec<(&'static str, String)>,
     params: QueryParams,
@@ -69,6 +71,10 @@ impl RouteQuery for ListReportsQuery {
             (None, None, Some(g)) => Partition::Fixed(IndexPartition::RunGroup(g.clone())),
             (None, None, None) => Partition::Months,
         };
+        // With an id, the listing is one index partition: all of its runs unless a bound is asked for.
+        let bounded = matches!(partition, Partition::Months)
+            || query.get("from").is_some()
+            || query.get("to").is_some();
         // The index key covers one of the ids; the others (and status, startedBy) are filters.
         let ids = [
             ("workflowId", workflow),
@@ -88,6 +94,7 @@ impl RouteQuery for ListReportsQuery {
             window,
             partition,
             filter,
+            bounded,
             params: query.clone(),
         })
     }
@@ -96,8 +103,8 @@ impl RouteQuery for ListReportsQuery {
 /// Where a listing stands: the window (fixed on the first page) and the next key of the current partition.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Position {
-    from: String,
-    to: String,
+    from: Option<String>,
+    to: Option<String>,
     /// The month being read (`byStopMonth` listings).
     month: Option<String>,
     /// DynamoDB's LastEvaluatedKey in that partition; `None`: start of `month`.
@@ -132,8 +139,8 @@ pub async fn list_reports(
 
 fn first_position(query: &ListReportsQuery) -> Position {
     Position {
-        from: format_timestamp(&query.window.from),
-        to: format_timestamp(&query.window.to),
+        from: query.bounded.then(|| format_timestamp(&query.window.from)),
+        to: query.bounded.then(|| format_timestamp(&query.window.to)),
         month: matches!(query.partition, Partition::Months).then(|| stop_month(&query.window.to)),
         key: None,
     }
@@ -145,14 +152,19 @@ async fn read_page(
     query: &ListReportsQuery,
     mut position: Position,
 ) -> Result<(Vec<ReportListItem>, Option<Position>, f64)> {
-    let window = Window {
-        from: parse_timestamp(&position.from).map_err(|_| bad_cursor())?,
-        to: parse_timestamp(&position.to).map_err(|_| bad_cursor())?,
+    let bound = |text: &Option<String>| {
+        text.as_deref()
+            .map(|t| parse_timestamp(t).map_err(|_| bad_cursor()))
+            .transpose()
     };
-    let months = months_between(&window.from, &window.to);
+    let (from, to) = (bound(&position.from)?, bound(&position.to)?);
+    let months = match (from, to) {
+        (Some(from), Some(to)) => months_between(&from, &to),
+        _ => Vec::new(),
+    };
     let filter = IndexFilter {
-        from: Some(window.from),
-        to: Some(window.to),
+        from,
+        to,
         equals: query.filter.clone(),
     };
     let mut items = Vec::new();
