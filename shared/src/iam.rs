@@ -37,18 +37,22 @@ use crate::store::{EventPublisher, ReportStore, SummaryStore};
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
 pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
 
-/// Every Lambda function the stack deploys, by binary name: one per API route ([`ROUTES`]), then `enrich-run`.
+/// Every Lambda function the stack deploys, by binary name: the API functions of [`ROUTES`], then `enrich-run`.
 pub fn functions() -> Vec<&'static str> {
-    ROUTES
-        .iter()
-        .map(|route| route.function)
-        .chain([ENRICH_RUN_FUNCTION])
-        .collect()
+    let mut functions: Vec<&'static str> = Vec::new();
+    // A function may serve several routes (`query-fleet`): listed once, in route order.
+    for route in ROUTES {
+        if !functions.contains(&route.function) {
+            functions.push(route.function);
+        }
+    }
+    functions.push(ENRICH_RUN_FUNCTION);
+    functions
 }
 
 /// Actions called only from command line modes, which run with the operator's credentials, never in Lambda:
-/// `enrich-run backfill` lists the manifest streams of a time window.
-pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS];
+/// `enrich-run backfill` lists the manifest streams of a time window; `enrich-run reindex` scans the runs table.
+pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS, SummaryStore::SCAN];
 
 /// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
 /// the writes: object, conditional item, event, published flag; a writer that lost a race deletes its version.

@@ -55,8 +55,8 @@ pub fn window(query: &QueryParams, default_days: i64) -> Result<Window> {
         Some(text) => instant(text, "from", false)?,
         None => to - Duration::days(default_days),
     };
-    if from > to {
-        return Err(Error::invalid("from", "must not be after to"));
+    if from >= to {
+        return Err(Error::invalid("from", "must be before to"));
     }
     if to - from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(Error::invalid(
