@@ -29,7 +29,7 @@ pub mod snippets;
 pub mod timeline;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use compare::{Comparison, compare};
 pub use cost::{RunCost, TaskCost};

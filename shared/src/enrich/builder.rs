@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::analysis::{Analyzer, Settings};
 use crate::ids::{RunId, id_from_arn};
+use crate::lake::LakeObjects;
 use crate::manifest::{ManifestPage, ManifestRun, ParseWarnings};
+use crate::metrics::RunFigures;
 use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
@@ -68,6 +70,10 @@ pub struct BuiltRecord {
     pub summary: EnrichmentSummary,
     /// The gzip JSON record.
     pub report: ReportBytes,
+    /// The record's Parquet objects for the data lake ([`crate::lake`]).
+    pub lake: LakeObjects,
+    /// The figures its metrics report once it is stored ([`crate::metrics`]).
+    pub figures: RunFigures,
 }
 
 /// Accumulates one run's data and writes its record.
@@ -299,9 +305,22 @@ impl EnrichmentBuilder {
             diagnosis: analysis.diagnosis,
             warnings,
         };
-        let summary = summary_of(&head, inputs.status, inputs.workflow_name);
         let report = write_report(&head, rows.iter().map(|r| r.to_report()))?;
-        Ok(BuiltRecord { summary, report })
+        // The lake's copy, from the same rows (one row group at a time) and the finished head.
+        let lake = crate::lake::build_objects(
+            &head,
+            rows.iter().map(|r| r.to_report()),
+            &settings.prices,
+            inputs.workflow_name.as_deref(),
+        )?;
+        let figures = RunFigures::of(&head);
+        let summary = summary_of(&head, inputs.status, inputs.workflow_name);
+        Ok(BuiltRecord {
+            summary,
+            report,
+            lake,
+            figures,
+        })
     }
 
     /// `enrichedAt` and the name of its source. The run's stop time is preferred because it makes the record
