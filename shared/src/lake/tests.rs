@@ -16,6 +16,9 @@ fn analyzed() -> EnrichedRun {
     run.head.cost = Some(analysis.cost);
     run.head.rightsizing = Some(analysis.rightsizing);
     run.head.diagnosis = analysis.diagnosis;
+    // The fixture head has no summary (the enrichment builder computes it): the counts the run row reads.
+    run.head.summary.counts_by_status.insert("FAILED".into(), 1);
+    run.head.summary.task_count = run.tasks.len() as u64;
     run
 }
 
