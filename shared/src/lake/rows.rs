@@ -129,7 +129,8 @@ pub fn run_row(head: &ReportHead, workflow_name: Option<&str>) -> Vec<Value> {
 
 /// The run's region, as the analysis finds it (run ARN, else workflow ARN).
 pub fn run_region(head: &ReportHead) -> Option<String> {
-    region_from_arn(head.arn.as_deref()).or_else(|| region_from_arn(head.run.workflow_arn.as_deref()))
+    region_from_arn(head.arn.as_deref())
+        .or_else(|| region_from_arn(head.run.workflow_arn.as_deref()))
 }
 
 /// What a task's row needs from the whole record: prices, task groups and their recommendations, the failure
@@ -197,7 +198,9 @@ impl<'a> TaskContext<'a> {
         if *action == Action::Keep {
             return Some(0.0);
         }
-        let then = price.zip(cost.billed_seconds).map(|(p, s)| p * s / 3600.0)?;
+        let then = price
+            .zip(cost.billed_seconds)
+            .map(|(p, s)| p * s / 3600.0)?;
         cost.usd.map(|now| usd(now - then))
     }
 

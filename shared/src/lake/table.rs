@@ -196,8 +196,8 @@ impl TableWriter {
             .set_compression(Compression::SNAPPY)
             .set_created_by(concat!("omics-introspect ", env!("CARGO_PKG_VERSION")).to_owned())
             .build();
-        let writer = SerializedFileWriter::new(Vec::new(), schema, Arc::new(properties))
-            .map_err(wrap)?;
+        let writer =
+            SerializedFileWriter::new(Vec::new(), schema, Arc::new(properties)).map_err(wrap)?;
         Ok(Self {
             table,
             columns,
@@ -271,7 +271,12 @@ impl TableWriter {
 fn message_type(table: &str, columns: &[Column]) -> String {
     let fields: String = columns
         .iter()
-        .map(|c| format!("  OPTIONAL {};\n", c.kind.parquet_type().replace("{}", c.name)))
+        .map(|c| {
+            format!(
+                "  OPTIONAL {};\n",
+                c.kind.parquet_type().replace("{}", c.name)
+            )
+        })
         .collect();
     format!("message {table} {{\n{fields}}}")
 }

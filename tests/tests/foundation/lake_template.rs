@@ -102,15 +102,22 @@ fn check_table(doc: &Value, name: &str, prefix: &str, columns: &[Column]) {
         );
     }
     let location = text(at(input, &["StorageDescriptor", "Location"]));
-    assert_eq!(location, format!("s3://${{ReportsBucket}}/{prefix}"), "{name}");
+    assert_eq!(
+        location,
+        format!("s3://${{ReportsBucket}}/{prefix}"),
+        "{name}"
+    );
     assert_eq!(
         text(at(parameters, &["storage.location.template"])),
         format!("s3://${{ReportsBucket}}/{prefix}year=${{!year}}/month=${{!month}}/day=${{!day}}/"),
         "{name}: the key layout of omics_introspect::lake::object_name"
     );
     assert!(
-        text(at(input, &["StorageDescriptor", "SerdeInfo", "SerializationLibrary"]))
-            .ends_with("ParquetHiveSerDe")
+        text(at(
+            input,
+            &["StorageDescriptor", "SerdeInfo", "SerializationLibrary"]
+        ))
+        .ends_with("ParquetHiveSerDe")
     );
 }
 
@@ -135,7 +142,10 @@ fn named_queries_are_the_sql_files() {
     assert_eq!(queries.len(), files.len(), "one named query per SQL file");
     for file in &files {
         let sql = std::fs::read_to_string(file).expect("sql");
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let query = queries
             .values()
             .find(|q| text(at(q, &["Properties", "Description"])).contains(name))
@@ -160,7 +170,13 @@ fn functions_get_the_metrics_namespace_and_the_dashboard_graphs_the_emitted_metr
     let doc = template();
     let variable = at(
         &doc,
-        &["Globals", "Function", "Environment", "Variables", NAMESPACE_VAR],
+        &[
+            "Globals",
+            "Function",
+            "Environment",
+            "Variables",
+            NAMESPACE_VAR,
+        ],
     );
     assert_eq!(
         serde_yaml_ng::to_string(variable).unwrap().trim(),
@@ -183,8 +199,14 @@ fn functions_get_the_metrics_namespace_and_the_dashboard_graphs_the_emitted_metr
     };
     let emitted: Vec<&str> = figures.line().metrics.iter().map(|m| m.0).collect();
     for metric in ["RunCostUSD", "WasteUSD", "FailedTasks"] {
-        assert!(emitted.contains(&metric), "metrics.rs no longer emits {metric}");
-        assert!(body.contains(&format!("MetricName=\\\"{metric}\\\"")), "{metric}");
+        assert!(
+            emitted.contains(&metric),
+            "metrics.rs no longer emits {metric}"
+        );
+        assert!(
+            body.contains(&format!("MetricName=\\\"{metric}\\\"")),
+            "{metric}"
+        );
     }
     assert!(body.contains("{${MetricsNamespace},WorkflowId,Status}"));
     assert!(body.contains("MetricName=\\\"ColdStart\\\""));
@@ -195,7 +217,9 @@ fn functions_get_the_metrics_namespace_and_the_dashboard_graphs_the_emitted_metr
     let mut rest = body.as_str();
     while let Some(start) = rest.find("${") {
         json.push_str(&rest[..start]);
-        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
         json.push('X');
         rest = &rest[end..];
     }
