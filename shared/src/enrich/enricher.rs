@@ -327,7 +327,7 @@ impl Enricher {
 
         let location = self.reports.put(run_id, uuid, &built.report).await?;
         // The lake's copy before the item: a re-delivery after a crash rewrites the same keys.
-        self.lake.put(&built.lake).await?;
+        self.lake.put(built.lake).await?;
         let figures = built.figures;
         let record = SummaryRecord {
             summary: built.summary,
