@@ -7,7 +7,9 @@
 //! The key holds the run id and uuid only, so enriching a run again (a better record, `reindex`) overwrites its
 //! objects instead of adding a second copy. A run without a stop time is filed under its creation date, else
 //! under the date of its `enrichedAt` (which is the event time or the clock then); its `stop_date` column stays
-//! null. Athena reads the tables through Glue with partition projection (`template.yaml`), DuckDB reads the same
+//! null. A writer that loses the conditional-write race (two enrichments of one run at once; see
+//! `enrich::Enricher`) may leave its copy in place of the winner's until the run is enriched again or
+//! reindexed; both describe the same run, one possibly less completely. Athena reads the tables through Glue with partition projection (`template.yaml`), DuckDB reads the same
 //! objects in the tests; the SQL of both is in `sql/athena/`.
 //!
 //! An adapter beside [`crate::store`]: it uses the record and the analysis, never `enrich` or `api`.
