@@ -9,8 +9,9 @@
 //! under the date of its `enrichedAt` (which is the event time or the clock then); its `stop_date` column stays
 //! null. A writer that loses the conditional-write race (two enrichments of one run at once; see
 //! `enrich::Enricher`) may leave its copy in place of the winner's until the run is enriched again or
-//! reindexed; both describe the same run, one possibly less completely. Athena reads the tables through Glue with partition projection (`template.yaml`), DuckDB reads the same
-//! objects in the tests; the SQL of both is in `sql/athena/`.
+//! reindexed; both describe the same run, one possibly less completely. Athena reads the tables through Glue
+//! with partition projection (`template.yaml`), DuckDB reads the same objects in the tests; the SQL of both is in
+//! `sql/athena/`.
 //!
 //! An adapter beside [`crate::store`]: it uses the record and the analysis, never `enrich` or `api`.
 
