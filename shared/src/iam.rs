@@ -30,6 +30,7 @@
 
 use crate::api::ROUTES;
 use crate::enrich::backfill;
+use crate::lake::LakeStore;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::store::{EventPublisher, ReportStore, SummaryStore};
@@ -55,7 +56,8 @@ pub fn functions() -> Vec<&'static str> {
 pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS, SummaryStore::SCAN];
 
 /// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
-/// the writes: object, conditional item, event, published flag; a writer that lost a race deletes its version.
+/// the writes: object, its data lake copies, conditional item, event, published flag; a writer that lost a race
+/// deletes its version.
 const ENRICH_RUN: &[&str] = &[
     HealthOmics::GET_RUN,
     HealthOmics::LIST_RUN_TASKS,
@@ -66,6 +68,7 @@ const ENRICH_RUN: &[&str] = &[
     SummaryStore::UPDATE_ITEM,
     ReportStore::PUT_OBJECT,
     ReportStore::DELETE_OBJECT_VERSION,
+    LakeStore::PUT_OBJECT,
     EventPublisher::PUT_EVENTS,
 ];
 

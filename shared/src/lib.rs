@@ -11,12 +11,15 @@
 //! - [`logging`]: structured JSON logs.
 //! - [`events`]: the HealthOmics EventBridge events (`Run Status Change`).
 //! - [`enrich`]: turns a finished run into an enriched record; [`store`] keeps it (S3, DynamoDB, EventBridge).
+//! - [`lake`]: every stored run also as Parquet (runs and tasks tables) for Athena and DuckDB.
+//! - [`metrics`]: CloudWatch Embedded Metric Format lines (enrichment figures, cold starts).
 //! - [`api`]: the HTTP API glue: routes, handlers, cursors, error responses.
 //! - [`iam`]: the IAM actions each Lambda function calls (checked against `template.yaml`).
 //! - [`analysis`]: cost, right-sizing, failure diagnosis, the timeline and run comparison: pure, on records.
 //!
 //! Dependencies point down only (`shared/tests/layers.rs` checks it): `time`, `status` → `record` → `analysis`
-//! → `error`, `config`, `clients`, `logging` → `omics`, `manifest`, `events` → `store` → `enrich` → `api` → `iam`.
+//! → `error`, `config`, `clients`, `metrics`, `logging` → `omics`, `manifest`, `events` → `store`, `lake` →
+//! `enrich` → `api` → `iam`.
 
 pub mod analysis;
 pub mod api;
@@ -26,8 +29,10 @@ pub mod enrich;
 pub mod error;
 pub mod events;
 pub mod iam;
+pub mod lake;
 pub mod logging;
 pub mod manifest;
+pub mod metrics;
 pub mod omics;
 pub mod record;
 pub mod status;

@@ -6,6 +6,7 @@ use tracing_subscriber::EnvFilter;
 ///
 /// The level comes from `RUST_LOG`, else `POWERTOOLS_LOG_LEVEL`, else `info`. Span fields (such as the request id
 /// the handlers put on their span) are flattened into each line. Safe to call twice: the second call is a no-op.
+/// Every binary calls it first thing, so it also emits the process's `ColdStart` metric ([`crate::metrics`]).
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| {
@@ -22,4 +23,5 @@ pub fn init() {
         .flatten_event(true)
         .with_target(false)
         .try_init();
+    crate::metrics::cold_start();
 }

@@ -10,9 +10,11 @@
 //! 1. `record` (with `ids`): the enriched-run record, the analysis result types, `RunUuid`, the maths helpers.
 //!    No AWS SDK, no `lambda_http`.
 //! 2. `analysis`: pure computations on records (inputs in, results out; settings passed in).
-//! 3. `error`, `config`, `clients`, `logging`: the one error enum, the configuration, the AWS clients, logs.
+//! 3. `error`, `config`, `clients`, `metrics`, `logging`: the one error enum, the configuration, the AWS clients,
+//!    EMF metric lines, logs.
 //! 4. `omics`, `manifest`, `events`: adapters to HealthOmics, its CloudWatch manifest and its EventBridge events.
-//! 5. `store`: S3 objects, DynamoDB items and the `Run Enriched` event of stored records.
+//! 5. `store`: S3 objects, DynamoDB items and the `Run Enriched` event of stored records; `lake`: the Parquet
+//!    copies of stored records.
 //! 6. `enrich`: turns a finished run into a record (reads the adapters, writes through `store`).
 //! 7. `api`: the HTTP API.
 //! 8. `iam`: the IAM actions each function calls (names the action constants of every layer below).
@@ -36,11 +38,13 @@ const LAYERS: &[(&str, u8)] = &[
     ("error", 3),
     ("config", 3),
     ("clients", 3),
+    ("metrics", 3),
     ("logging", 3),
     ("omics", 4),
     ("manifest", 4),
     ("events", 4),
     ("store", 5),
+    ("lake", 5),
     ("enrich", 6),
     ("api", 7),
     ("iam", 8),

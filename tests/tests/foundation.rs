@@ -11,6 +11,8 @@ mod enrich_support;
 
 #[path = "foundation/emulator_process.rs"]
 mod emulator_process;
+#[path = "foundation/lake_template.rs"]
+mod lake_template;
 #[path = "foundation/manifest.rs"]
 mod manifest;
 #[path = "foundation/proptest_parsers.rs"]

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use omics_introspect::enrich::backfill::{manifest_streams, parse_window};
 use omics_introspect::enrich::reindex::Reindexer;
 use omics_introspect::enrich::{EnrichOutcome, EnrichRequest, Enricher};
+use omics_introspect::lake::LakeStore;
 use omics_introspect::store::{ReportStore, SummaryStore};
 use omics_introspect::{AwsClients, Config};
 use serde_json::json;
@@ -125,7 +126,12 @@ async fn reindex(
 ) -> anyhow::Result<()> {
     let summaries = SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?);
     let reports = ReportStore::new(clients.s3.clone(), config.reports_bucket()?);
-    let reindexer = Reindexer::new(summaries, reports, enricher.settings().clone());
+    let reindexer = Reindexer::new(
+        summaries,
+        reports,
+        LakeStore::new(clients.s3.clone(), config.reports_bucket()?),
+        enricher.settings().clone(),
+    );
     let totals = reindexer.run(force, |line| println!("{line}")).await?;
     println!("{}", json!({"totals": totals}));
     anyhow::ensure!(

@@ -30,7 +30,7 @@ pub mod snippets;
 pub mod timeline;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use compare::{Comparison, compare};
 pub use cost::{RunCost, TaskCost};

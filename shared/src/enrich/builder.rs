@@ -8,7 +8,9 @@ use crate::analysis::fleet::facts::FactSources;
 use crate::analysis::fleet::{RunFacts, TaskGroupStats, run_facts};
 use crate::analysis::{Analyzer, PriceTable, Settings};
 use crate::ids::{RunId, id_from_arn};
+use crate::lake::LakeObjects;
 use crate::manifest::{ManifestPage, ManifestRun, ParseWarnings};
+use crate::metrics::RunFigures;
 use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
@@ -71,6 +73,10 @@ pub struct BuiltRecord {
     pub summary: EnrichmentSummary,
     /// The gzip JSON record.
     pub report: ReportBytes,
+    /// The record's Parquet objects for the data lake ([`crate::lake`]).
+    pub lake: LakeObjects,
+    /// The figures its metrics report once it is stored ([`crate::metrics`]).
+    pub figures: RunFigures,
 }
 
 /// Accumulates one run's data and writes its record.
@@ -304,13 +310,26 @@ impl EnrichmentBuilder {
             diagnosis: analysis.diagnosis,
             warnings,
         };
+        let report = write_report(
+            &head,
+            priced_iter(&rows, region.as_deref(), &settings.prices),
+        )?;
+        // The lake's copy, from the same rows (one row group at a time) and the finished head.
+        let lake = crate::lake::build_objects(
+            &head,
+            priced_iter(&rows, region.as_deref(), &settings.prices),
+            &settings.prices,
+            inputs.workflow_name.as_deref(),
+        )?;
+        let figures = RunFigures::of(&head);
         let facts = facts_of(&head, task_groups);
         let summary = summary_of(&head, inputs.status, inputs.workflow_name, Some(facts));
-        let priced = rows
-            .iter()
-            .map(|r| with_cost(r.to_report(), region.as_deref(), &settings.prices));
-        let report = write_report(&head, priced)?;
-        Ok(BuiltRecord { summary, report })
+        Ok(BuiltRecord {
+            summary,
+            report,
+            lake,
+            figures,
+        })
     }
 
     /// `enrichedAt` and the name of its source. The run's stop time is preferred because it makes the record
@@ -544,6 +563,16 @@ pub fn facts_of(head: &ReportHead, task_groups: Vec<TaskGroupStats>) -> RunFacts
         },
         task_groups,
     )
+}
+
+/// The rows as report tasks, each with its own compute cost (streamed: one task at a time).
+fn priced_iter<'a>(
+    rows: &'a [TaskRow],
+    region: Option<&'a str>,
+    prices: &'a PriceTable,
+) -> impl Iterator<Item = EnrichedTask> + 'a {
+    rows.iter()
+        .map(move |r| with_cost(r.to_report(), region, prices))
 }
 
 /// `task` with its own compute cost (what the fleet lake and the per-task rows of the report carry).

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
+use crate::lake::LakeStore;
 use crate::manifest::ManifestReader;
 use crate::omics::{HealthOmics, Run};
 use crate::record::{RunUuid, SCHEMA_VERSION};
@@ -133,6 +134,7 @@ pub struct Enricher {
     publisher: EventPublisher,
     manifest_wait: Duration,
     settings: Arc<Settings>,
+    lake: LakeStore,
 }
 
 impl Enricher {
@@ -149,6 +151,7 @@ impl Enricher {
             publisher: EventPublisher::new(clients.eventbridge.clone(), &config.event_bus),
             manifest_wait: config.manifest_wait,
             settings: Arc::new(Settings::default()),
+            lake: LakeStore::new(clients.s3.clone(), config.reports_bucket()?),
         })
     }
 
@@ -328,6 +331,9 @@ impl Enricher {
         }
 
         let location = self.reports.put(run_id, uuid, &built.report).await?;
+        // The lake's copy before the item: a re-delivery after a crash rewrites the same keys.
+        self.lake.put(built.lake).await?;
+        let figures = built.figures;
         let record = SummaryRecord {
             summary: built.summary,
             report: location,
@@ -364,6 +370,7 @@ impl Enricher {
             .await?;
         let mut record = record;
         record.event_published = true;
+        figures.line().emit();
         Ok(EnrichOutcome::Written {
             record: Box::new(record),
             published: true,

@@ -1,5 +1,5 @@
-//! `enrich-run reindex`: rewrites every summary item from its stored S3 record, so records written before the
-//! fleet index carry its keys and facts. No HealthOmics call; idempotent (an item already at the current fleet
+//! `enrich-run reindex`: rewrites every summary item (and the lake's Parquet copy) from its stored S3 record, so
+//! records written before the fleet index carry its keys and facts. No HealthOmics call; idempotent (an item already at the current fleet
 //! version is left alone unless forced, and a rewrite is conditional on the item still pointing at the same
 //! record, so a concurrent enrichment always wins).
 
@@ -11,6 +11,7 @@ use super::builder::{facts_of, summary_of};
 use super::writer::gunzip;
 use crate::analysis::{Settings, analyze};
 use crate::error::{Error, Result};
+use crate::lake::{LakeStore, write_run};
 use crate::record::EnrichedRun;
 use crate::store::{FLEET_VERSION, ReportStore, SummaryRecord, SummaryStore};
 
@@ -41,15 +42,22 @@ impl Reindexed {
 pub struct Reindexer {
     summaries: SummaryStore,
     reports: ReportStore,
+    lake: LakeStore,
     settings: Settings,
 }
 
 impl Reindexer {
-    /// A reindexer over the runs table and the reports bucket, pricing task groups with `settings`.
-    pub fn new(summaries: SummaryStore, reports: ReportStore, settings: Settings) -> Self {
+    /// A reindexer over the runs table and the reports bucket (records and lake), pricing with `settings`.
+    pub fn new(
+        summaries: SummaryStore,
+        reports: ReportStore,
+        lake: LakeStore,
+        settings: Settings,
+    ) -> Self {
         Self {
             summaries,
             reports,
+            lake,
             settings,
         }
     }
@@ -104,6 +112,16 @@ impl Reindexer {
             Some(facts),
         );
         summary.schema_version = stored.summary.schema_version;
+        // The lake's copy first (same keys as at enrichment: a rewrite, never a duplicate).
+        let workflow_name = stored.summary.workflow_name.as_deref();
+        write_run(
+            &self.lake,
+            &run.head,
+            &run.tasks,
+            &self.settings.prices,
+            workflow_name,
+        )
+        .await?;
         let record = SummaryRecord { summary, ..stored };
         let written = self.summaries.put_reindexed(&record).await?;
         tracing::info!(run_id = %record.summary.run_id, uuid = %record.summary.uuid, written,

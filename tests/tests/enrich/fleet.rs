@@ -17,6 +17,7 @@ use enrich_support::{Setup, emulator, fresh_run_id, fresh_uuid, run_event, setup
 use omics_introspect::api::{ApiState, CursorKey};
 use omics_introspect::enrich::reindex::{Reindexed, Reindexer};
 use omics_introspect::ids::RunId;
+use omics_introspect::lake::LakeStore;
 use omics_introspect::record::{RunUuid, usd};
 use omics_introspect::store::{ReportStore, SummaryStore};
 use omics_introspect_tests::harness::seed_run;
@@ -459,9 +460,14 @@ async fn reindex_restores_an_item_written_before_the_index(
         setup.clients.s3.clone(),
         setup.config.reports_bucket().unwrap(),
     );
+    let lake = LakeStore::new(
+        setup.clients.s3.clone(),
+        setup.config.reports_bucket().unwrap(),
+    );
     let reindexer = Reindexer::new(
         summaries.clone(),
         reports,
+        lake,
         setup.enricher.settings().clone(),
     );
     let (run_id, uuid) = (
