@@ -245,6 +245,7 @@ impl Enricher {
         };
 
         let listed = self.task_details(&mut builder, &run_id, started).await?;
+        let listing = builder.listing().cloned();
         let inputs = BuildInputs {
             status,
             fallback_enriched_at: fallback_enriched_at(existing.as_ref(), request.event_time),
@@ -254,6 +255,7 @@ impl Enricher {
         let built = self.build_off_thread(builder, inputs).await?;
 
         let timings = Timings {
+            listing,
             listed,
             collected,
             built: started.elapsed(),
@@ -362,6 +364,8 @@ impl Enricher {
         tracing::info!(
             run_id = %run_id, uuid = %uuid, status = %record.summary.status,
             tasks = record.summary.task_count, bytes = record.report.bytes,
+            listing_path = timings.listing.as_ref().map_or("-", |l| l.path.as_str()),
+            listing_calls = timings.listing.as_ref().map_or(0, |l| l.calls),
             key = %record.report.key,
             listed_ms = timings.listed.as_millis() as u64,
             collect_ms = timings.collected.as_millis() as u64,
@@ -545,6 +549,8 @@ impl Enricher {
 
 /// When the phases of one enrichment ended, for the log line.
 struct Timings {
+    /// How the task list was obtained.
+    listing: Option<TaskListing>,
     started: Instant,
     /// Manifest and task list read.
     listed: Duration,
