@@ -438,7 +438,12 @@ impl EnrichmentBuilder {
             ));
         }
         // Skipping the list on the manifest's own evidence is a decision, not a gap: `sources.listing` says why.
-        if !self.tasks_listed && !self.listing.as_ref().is_some_and(TaskListing::from_manifest) {
+        if !self.tasks_listed
+            && !self
+                .listing
+                .as_ref()
+                .is_some_and(TaskListing::from_manifest)
+        {
             out.push(
                 "ListRunTasks was not read: cache hits and tasks the manifest lacks are unknown"
                     .to_owned(),

@@ -130,9 +130,18 @@ impl ManifestEvidence {
         };
         let counted = [
             (self.malformed_lines, "manifest line(s) could not be read"),
-            (self.repeated_tasks, "manifest task record(s) repeat a task id"),
-            (self.unfinished_tasks, "manifest task record(s) are not finished"),
-            (self.foreign_tasks, "manifest task record(s) name another run"),
+            (
+                self.repeated_tasks,
+                "manifest task record(s) repeat a task id",
+            ),
+            (
+                self.unfinished_tasks,
+                "manifest task record(s) are not finished",
+            ),
+            (
+                self.foreign_tasks,
+                "manifest task record(s) name another run",
+            ),
             (self.cache_hits, "manifest task record(s) are cache hits"),
         ];
         if let Some((n, what)) = counted.iter().find(|(n, _)| *n > 0) {

@@ -285,9 +285,10 @@ impl Enricher {
     /// Reads `ListRunTasks` (paced) into `builder` and records the pages read in its listing.
     async fn list_tasks(&self, builder: &mut EnrichmentBuilder, run_id: &RunId) -> Result<()> {
         let calls = collect::list_tasks(&self.omics, builder, run_id).await?;
-        let mut listing = builder.listing().cloned().unwrap_or_else(|| {
-            TaskListing::new(TaskListing::LISTED, "the manifest was not read")
-        });
+        let mut listing = builder
+            .listing()
+            .cloned()
+            .unwrap_or_else(|| TaskListing::new(TaskListing::LISTED, "the manifest was not read"));
         listing.calls += calls;
         builder.set_listing(listing);
         Ok(())

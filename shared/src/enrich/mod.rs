@@ -41,8 +41,7 @@ pub use builder::{
 };
 pub use collect::{
     LOG_TAIL_LINES, MAX_FAILED_DETAILS, ManifestEvidence, confirm_with_first_page, decide_listing,
-    failed_details,
-    list_tasks, log_tail, read_manifest, read_manifest_with_evidence,
+    failed_details, list_tasks, log_tail, read_manifest, read_manifest_with_evidence,
 };
 pub use enricher::{EnrichOutcome, EnrichRequest, Enricher};
 pub use writer::{gunzip, sha256_hex, write_report};

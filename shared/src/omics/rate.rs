@@ -156,7 +156,9 @@ impl Pacing {
                 _ => {
                     return Err(crate::Error::Config {
                         variable: Self::RATE_VARIABLE,
-                        message: format!("expected requests per second (0 turns pacing off), got {text:?}"),
+                        message: format!(
+                            "expected requests per second (0 turns pacing off), got {text:?}"
+                        ),
                     });
                 }
             },
@@ -205,9 +207,7 @@ mod tests {
         let start = Instant::now();
         let mut bucket = TokenBucket::new(10.0, 2);
         bucket.last = start;
-        let waits: Vec<u128> = (0..5)
-            .map(|_| bucket.reserve(start).as_millis())
-            .collect();
+        let waits: Vec<u128> = (0..5).map(|_| bucket.reserve(start).as_millis()).collect();
         assert_eq!(waits, [0, 0, 100, 200, 300]);
     }
 
@@ -225,11 +225,20 @@ mod tests {
             Pacing::from_lookup(env(&[])).unwrap(),
             Some(Pacing::default_quota())
         );
-        assert_eq!(Pacing::from_lookup(env(&[("OMICS_CLIENT_TPS", "0")])).unwrap(), None);
         assert_eq!(
-            Pacing::from_lookup(env(&[("OMICS_CLIENT_TPS", "2.5"), ("OMICS_CLIENT_BURST", "1")]))
-                .unwrap(),
-            Some(Pacing { rate: 2.5, burst: 1 })
+            Pacing::from_lookup(env(&[("OMICS_CLIENT_TPS", "0")])).unwrap(),
+            None
+        );
+        assert_eq!(
+            Pacing::from_lookup(env(&[
+                ("OMICS_CLIENT_TPS", "2.5"),
+                ("OMICS_CLIENT_BURST", "1")
+            ]))
+            .unwrap(),
+            Some(Pacing {
+                rate: 2.5,
+                burst: 1
+            })
         );
         let err = Pacing::from_lookup(env(&[("OMICS_CLIENT_TPS", "fast")])).unwrap_err();
         assert!(err.to_string().contains("OMICS_CLIENT_TPS"), "{err}");
@@ -242,7 +251,13 @@ mod tests {
         let first = RateLimiter::new(50.0, 1);
         let second = first.clone();
         let started = Instant::now();
-        let calls = (0..6).map(|i| if i % 2 == 0 { first.acquire() } else { second.acquire() });
+        let calls = (0..6).map(|i| {
+            if i % 2 == 0 {
+                first.acquire()
+            } else {
+                second.acquire()
+            }
+        });
         futures::future::join_all(calls).await;
         // One immediate, five more at 20 ms each.
         let took = started.elapsed();

@@ -61,7 +61,11 @@ async fn main() -> anyhow::Result<()> {
             .faults()
             .quota()
             .set_baseline(QuotaConfig::uniform(cli.quota_rps, cli.quota_burst));
-        tracing::info!(rps = cli.quota_rps, burst = cli.quota_burst, "request quota on");
+        tracing::info!(
+            rps = cli.quota_rps,
+            burst = cli.quota_burst,
+            "request quota on"
+        );
     }
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await

@@ -37,8 +37,8 @@ use axum::routing::{get, post};
 
 pub use errors::ApiError;
 pub use faults::{FaultConfig, FaultOutcome};
-pub use quota::QuotaConfig;
 pub use logs::{CloudWatchManifestSink, DEFAULT_LOG_GROUP, ManifestSink, MemoryManifestSink};
+pub use quota::QuotaConfig;
 pub use seed::{SeedRequest, SeedSummary, load_fixtures};
 pub use stats::Operation;
 

@@ -238,7 +238,10 @@ mod tests {
     #[test]
     fn the_burst_passes_then_the_quota_refuses_until_refilled() {
         let quota = Quota::default();
-        assert!((0..100).all(|_| quota.admit(Operation::ListRunTasks).is_ok()), "off by default");
+        assert!(
+            (0..100).all(|_| quota.admit(Operation::ListRunTasks).is_ok()),
+            "off by default"
+        );
         quota.set(Some(QuotaConfig::uniform(10.0, 3)));
         for _ in 0..3 {
             assert_eq!(quota.admit(Operation::ListRunTasks), Ok(()));
@@ -257,7 +260,8 @@ mod tests {
         let quota = Quota::default();
         quota.set_baseline(QuotaConfig::uniform(1.0, 1));
         let config: QuotaConfig =
-            serde_json::from_str(r#"{"rps": 0, "operations": {"GetRun": {"rps": 1, "burst": 2}}}"#).unwrap();
+            serde_json::from_str(r#"{"rps": 0, "operations": {"GetRun": {"rps": 1, "burst": 2}}}"#)
+                .unwrap();
         config.validate().unwrap();
         quota.set(Some(config));
         assert!((0..50).all(|_| quota.admit(Operation::ListRunTasks).is_ok()));

@@ -244,10 +244,11 @@ async fn a_manifest_missing_task_lines_falls_back_to_listing() {
         .iter()
         .map(|&i| tasks[i]["taskId"].as_str().unwrap().to_owned())
         .collect();
-    body["manifest"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|line| !dropped.iter().any(|id| line.as_str().unwrap().contains(&format!(":task/{id}\""))));
+    body["manifest"].as_array_mut().unwrap().retain(|line| {
+        !dropped
+            .iter()
+            .any(|id| line.as_str().unwrap().contains(&format!(":task/{id}\"")))
+    });
     assert_eq!(body["manifest"].as_array().unwrap().len(), 398);
     seed_run(emu.url(), &body).await.unwrap();
 
@@ -259,7 +260,11 @@ async fn a_manifest_missing_task_lines_falls_back_to_listing() {
         "{listing:?}"
     );
     assert!(record.head.sources.list_run_tasks);
-    assert_eq!(record.tasks.len(), 400, "the missing tasks come from the list");
+    assert_eq!(
+        record.tasks.len(),
+        400,
+        "the missing tasks come from the list"
+    );
     assert!(!record.head.manifest_complete);
     let stored = item(&setup, run_id, &uuid).await.unwrap();
     assert!(!b(&stored, "manifestComplete"));
