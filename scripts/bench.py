@@ -639,7 +639,7 @@ class Lookups:
 
         wait_until(listening, "local-api")
         self.base = found[0]
-        self.paths = [p for r in run_ids for p in (f"/runs/{r}", f"/runs/{r}/tasks?maxResults=100")]
+        self.paths = [p for r in run_ids for p in (f"/runs/{r}", f"/runs/{r}/tasks?limit=100")]
         self.statuses: Counter = Counter()
         self.retry_after_missing = 0
         self.latencies: list[float] = []
