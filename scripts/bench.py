@@ -362,6 +362,30 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
 
+    def start_emulator(self, target: Path, name: str, extra: list[str]) -> str:
+        """Another release emulator on a free port, writing manifests to the same moto; answers its URL."""
+        out = open(self.workdir / f"{name}.out", "w+")
+        self.processes.append(
+            subprocess.Popen(
+                [str(target / "omics-emulator"), "--addr", "127.0.0.1:0", *extra],
+                env=dict(self.base_env, AWS_ENDPOINT_URL=self.moto_url, RUST_LOG="warn"),
+                stdout=out,
+                stderr=open(self.workdir / f"{name}.log", "w"),
+                stdin=subprocess.DEVNULL,
+            )
+        )
+        found: list[str] = []
+
+        def listening():
+            out.seek(0)
+            m = re.search(r"LISTENING (\S+)", out.read())
+            if m:
+                found.append(m.group(1))
+            return bool(m)
+
+        wait_until(listening, name)
+        return found[0]
+
     def function_env(self) -> dict:
         """What enrich-run sees: AWS services through the counting proxy, HealthOmics on the emulator."""
         return dict(
@@ -522,6 +546,260 @@ def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index:
     }
 
 
+QUOTA_RPS, QUOTA_BURST = 10, 5
+CACHE_ID = "9900001"
+
+
+def seed_quota_run(stack: Stack, target: Path, url: str, run_id: str, tasks: int, cached: bool) -> str:
+    """Seeds a COMPLETED run; a cached one has 0.5 % cache hits and a `cacheId` in GetRun (synth-run writes the
+    files, the cacheId is added to run.json, the rest of the body is passed through as text)."""
+    uuid = str(uuidlib.uuid4())
+    common = [str(target / "synth-run"), "--run-id", run_id, "--uuid", uuid, "--tasks", str(tasks),
+              "--gpu", str(tasks // 500), "--seed", str(tasks)]
+    if not cached:
+        subprocess.run(common + ["--post", url, "--timeout", "900"], check=True, stdout=subprocess.DEVNULL)
+        return uuid
+    out = stack.workdir / f"seed-{run_id}"
+    subprocess.run(common + ["--cached", str(max(1, tasks // 200)), "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+    run = json.loads((out / "run.json").read_text())
+    run.update(cacheId=CACHE_ID, cacheBehavior="CACHE_ALWAYS")
+    lines = (out / "manifest.jsonl").read_text().splitlines()
+    body = ('{"run": ' + json.dumps(run) + ', "tasks": ' + (out / "tasks.json").read_text()
+            + ', "manifest": ' + json.dumps(lines) + "}").encode()
+    request = urllib.request.Request(f"{url}/_emulator/runs", data=body, method="POST",
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=900) as response:
+        response.read()
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    return uuid
+
+
+def enrich_once(stack: Stack, target: Path, url: str, run_id: str, uuid: str) -> dict:
+    """`enrich-run invoke` of one COMPLETED run against the emulator at `url`: wall, outcome, listing path."""
+    event_file = stack.workdir / f"event-q{run_id}.json"
+    event_file.write_text(json.dumps(run_event(run_id, uuid, "COMPLETED")))
+    out_path, err_path = stack.workdir / f"enrich-q{run_id}.out", stack.workdir / f"enrich-q{run_id}.log"
+    env = dict(stack.function_env(), AWS_ENDPOINT_URL_OMICS=url)
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        measured = run_measured([str(target / "enrich-run"), "invoke", "--event", str(event_file)], env, out, err,
+                                timeout=900)
+    text = out_path.read_text() + err_path.read_text()
+    answer = {}
+    for line in out_path.read_text().splitlines():
+        if line.startswith("{") and '"outcome"' in line:
+            answer = json.loads(line)
+    path = re.search(r'listing_path["=:\s]+"?(\w+)', text)
+    calls = re.search(r'listing_calls["=:\s]+(\d+)', text)
+    measured.update(
+        outcome=answer.get("outcome", "failed"),
+        listing=path.group(1) if path else "?",
+        listing_calls=int(calls.group(1)) if calls else 0,
+        throttle_waits=text.count("ListRunTasks throttled"),
+        log=str(err_path),
+    )
+    return measured
+
+
+def enrich_together(stack: Stack, target: Path, url: str, runs: list[tuple[str, str, str]]) -> list[dict]:
+    """Enriches (label, run id, uuid) runs at once, one process each."""
+    results: dict[str, dict] = {}
+
+    def one(label: str, run_id: str, uuid: str) -> None:
+        results[label] = enrich_once(stack, target, url, run_id, uuid)
+
+    threads = [threading.Thread(target=one, args=run) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [dict(results[label], label=label) for label, _, _ in runs]
+
+
+class Lookups:
+    """Clients asking `local-api` (on the quota emulator) for runs and task pages until stopped."""
+
+    def __init__(self, target: Path, stack: Stack, url: str, run_ids: list[str], clients: int = 2):
+        env = dict(stack.function_env(), AWS_ENDPOINT_URL_OMICS=url, LOCAL_API_ADDR="127.0.0.1:0",
+                   CURSOR_SECRET="bench quota cursor secret, 32+ bytes long", RUST_LOG="warn")
+        self.out = open(stack.workdir / "local-api.out", "w+")
+        self.process = subprocess.Popen([str(target / "local-api")], env=env, stdout=self.out,
+                                        stderr=open(stack.workdir / "local-api.log", "w"), stdin=subprocess.DEVNULL)
+        stack.processes.append(self.process)
+        found: list[str] = []
+
+        def listening():
+            self.out.seek(0)
+            m = re.search(r"LISTENING (\S+)", self.out.read())
+            if m:
+                found.append(m.group(1))
+            return bool(m)
+
+        wait_until(listening, "local-api")
+        self.base = found[0]
+        self.paths = [p for r in run_ids for p in (f"/runs/{r}", f"/runs/{r}/tasks?limit=100")]
+        self.statuses: Counter = Counter()
+        self.retry_after_missing = 0
+        self.latencies: list[float] = []
+        self.stop_event = threading.Event()
+        self.threads = [threading.Thread(target=self._client, args=(i,)) for i in range(clients)]
+        for thread in self.threads:
+            thread.start()
+
+    def _client(self, index: int) -> None:
+        i = index
+        while not self.stop_event.is_set():
+            path = self.paths[i % len(self.paths)]
+            i += 1
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=30) as response:
+                    response.read()
+                    status = response.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+                if status == 429 and not err.headers.get("Retry-After"):
+                    self.retry_after_missing += 1
+            except OSError:
+                status = 0
+            self.latencies.append(time.monotonic() - started)
+            self.statuses[status] += 1
+            time.sleep(0.05)
+
+    def stop(self) -> dict:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join()
+        lat = sorted(self.latencies) or [0.0]
+        return {
+            "statuses": dict(self.statuses),
+            "requests": sum(self.statuses.values()),
+            "server_errors": sum(v for k, v in self.statuses.items() if k >= 500 or k == 0),
+            "retry_after_missing": self.retry_after_missing,
+            "p50": lat[len(lat) // 2],
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        }
+
+
+def bench_quota(stack: Stack, target: Path, args) -> dict:
+    """Enrichment under an emulator started with `--quota-rps 10 --quota-burst 5` (HealthOmics' default quota,
+    shared by every client): runs alone, four at once with lookups, and the biggest cached run with three others."""
+    url = stack.start_emulator(target, "quota-emulator",
+                               ["--quota-rps", str(QUOTA_RPS), "--quota-burst", str(QUOTA_BURST)])
+    next_id = iter(range(7_800_000, 7_900_000))
+    alone = []
+    sizes = sorted(set(args.quota_tasks) | {args.quota_uncached_target})
+    plan = [(n, False) for n in sizes] + [(n, True) for n in args.quota_tasks]
+    for tasks, cached in plan:
+        run_id = str(next(next_id))
+        label = f"{tasks // 1000}k" if tasks >= 1000 else str(tasks)
+        kind = "run cache" if cached else "no run cache"
+        log(f"quota: seeding {label} ({kind}) as run {run_id}")
+        uuid = seed_quota_run(stack, target, url, run_id, tasks, cached)
+        http_json(f"{url}/_emulator/stats/reset", "POST", {})
+        result = enrich_once(stack, target, url, run_id, uuid)
+        result.update(label=f"{label}, {kind}", tasks=tasks, cached=cached, run_id=run_id, uuid=uuid,
+                      omics=http_json(f"{url}/_emulator/stats"))
+        log(f"quota: {result['label']}: {result['wall']:.2f} s, {result['listing']} ({result['listing_calls']} pages)")
+        alone.append(result)
+
+    four = args.quota_concurrent
+    label = f"{four // 1000}k" if four >= 1000 else str(four)
+    runs = []
+    for k in range(4):
+        run_id = str(next(next_id))
+        log(f"quota: seeding {label} (run cache) #{k + 1} as run {run_id}")
+        runs.append((f"{label} #{k + 1}", run_id, seed_quota_run(stack, target, url, run_id, four, True)))
+    lookups = Lookups(target, stack, url, [r[1] for r in runs]) if (target / "local-api").exists() else None
+    http_json(f"{url}/_emulator/stats/reset", "POST", {})
+    log(f"quota: four {label} cached runs at once" + (" with lookups" if lookups else ""))
+    started = time.monotonic()
+    together = enrich_together(stack, target, url, runs)
+    together_wall = time.monotonic() - started
+    together_omics = http_json(f"{url}/_emulator/stats")
+    lookup_stats = lookups.stop() if lookups else None
+
+    big = max(args.quota_tasks)
+    big_run = next(r for r in alone if r["tasks"] == big and r["cached"])
+    # Re-enrich the biggest cached run and three of the four: their records are deleted first, so each lists again.
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.moto_url, region_name="us-east-1",
+                            aws_access_key_id="x", aws_secret_access_key="x")
+    shared = [(f"{big // 1000}k, run cache", big_run["run_id"], big_run["uuid"])] + runs[:3]
+    for _, run_id, uuid in shared:
+        dynamodb.delete_item(TableName=stack.base_env["RUNS_TABLE_NAME"],
+                             Key={"pk": {"S": f"RUN#{run_id}"}, "sk": {"S": uuid}})
+    http_json(f"{url}/_emulator/stats/reset", "POST", {})
+    log(f"quota: {big} cached tasks sharing the quota with three {label} runs")
+    started = time.monotonic()
+    sharing = enrich_together(stack, target, url, shared)
+    sharing_wall = time.monotonic() - started
+    sharing_omics = http_json(f"{url}/_emulator/stats")
+    return {
+        "alone": alone,
+        "together": together, "together_wall": together_wall, "together_omics": together_omics,
+        "lookups": lookup_stats,
+        "sharing": sharing, "sharing_wall": sharing_wall, "sharing_omics": sharing_omics,
+        "big": big, "uncached_target": args.quota_uncached_target,
+    }
+
+
+def render_quota(q: dict) -> list[str]:
+    out: list[str] = []
+    w = out.append
+
+    def calls(omics: dict) -> str:
+        throttled = omics.get("quotaThrottled", {})
+        refused = sum(int(v) for v in throttled.values())
+        return (f"GetRun {omics.get('GetRun', 0)}, ListRunTasks {omics.get('ListRunTasks', 0)}, "
+                f"GetRunTask {omics.get('GetRunTask', 0)}; refused by the quota {refused}")
+
+    w(f"## Under HealthOmics' quota ({QUOTA_RPS} requests/s per operation, burst {QUOTA_BURST}, shared by every client)")
+    w("")
+    w("Emulator started with `--quota-rps 10 --quota-burst 5`; `enrich-run` paces itself at 10/s per operation "
+      "(`OMICS_CLIENT_TPS`, burst 1). Cached runs carry `cacheId` in GetRun and 0.5 % cache hits.")
+    w("")
+    w("| enrichment | listing (ListRunTasks pages) | wall | HealthOmics calls (emulator) | outcome |")
+    w("|---|---|---|---|---|")
+    for r in q["alone"]:
+        w(f"| {r['label']}, alone | {r['listing']} ({r['listing_calls']}) | {r['wall']:.2f} s | {calls(r['omics'])} | "
+          f"{r['outcome']} |")
+    for r in q["together"]:
+        w(f"| {r['label']}, four at once + lookups | {r['listing']} ({r['listing_calls']}) | {r['wall']:.2f} s | "
+          f"(all four) {calls(q['together_omics'])} | {r['outcome']} |")
+    for r in q["sharing"]:
+        w(f"| {r['label']}, sharing with three | {r['listing']} ({r['listing_calls']}) | {r['wall']:.2f} s | "
+          f"(all four) {calls(q['sharing_omics'])} | {r['outcome']} |")
+    w("")
+    lk = q["lookups"]
+    if lk:
+        w(f"Lookups through `local-api` during the four-at-once row (2 clients, `/runs/{{id}}` and "
+          f"`/runs/{{id}}/tasks`): {lk['requests']} requests, statuses {lk['statuses']}, p50 {lk['p50'] * 1000:.0f} ms, "
+          f"p99 {lk['p99'] * 1000:.0f} ms; 429 without Retry-After: {lk['retry_after_missing']}.")
+        w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    target_runs = [r for r in q["alone"] if r["tasks"] == q["uncached_target"] and not r["cached"]]
+    for r in target_runs:
+        w(f"| {r['tasks'] // 1000}k tasks, no run cache: ≤ 3 s under the quota | {r['wall']:.2f} s | "
+          f"{ok(r['wall'] <= 3)} |")
+    big = q["sharing"][0]
+    w(f"| {q['big'] // 1000}k tasks, run cache, sharing the quota with three: ≤ 600 s | {big['wall']:.1f} s | "
+      f"{ok(big['wall'] <= 600)} |")
+    every = q["alone"] + q["together"] + q["sharing"]
+    failed = [r["label"] for r in every if r["outcome"] not in ("written", "unchanged")]
+    w(f"| no enrichment fails | {len(every) - len(failed)} of {len(every)} written | {ok(not failed)} |")
+    if lk:
+        w(f"| lookups keep answering: 429 with Retry-After allowed, never 5xx | {lk['server_errors']} 5xx or "
+          f"transport errors, {lk['retry_after_missing']} 429 without Retry-After | "
+          f"{ok(lk['server_errors'] == 0 and lk['retry_after_missing'] == 0)} |")
+    w("")
+    return out
+
+
 def api_load(target: Path, args) -> dict:
     log(f"lookup API: bench-load --concurrency {args.concurrency} --seconds {args.load_seconds}")
     output = subprocess.run(
@@ -552,7 +830,7 @@ def ok(flag: bool) -> str:
     return "met" if flag else "**missed**"
 
 
-def render(results: list[dict], load: dict | None, sizes, args, total_seconds: float) -> str:
+def render(results: list[dict], load: dict | None, sizes, args, total_seconds: float, quota: dict | None = None) -> str:
     out: list[str] = []
     w = out.append
     w("# Benchmarks")
@@ -603,6 +881,8 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
             f"{t_calls} | {speed} |"
         )
     w("")
+    if quota:
+        out.extend(render_quota(quota))
     w("## Lookup API (`local-api`, release) under load from a second process (`bench-load`)")
     w("")
     if load:
@@ -636,11 +916,12 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
     w("")
     w("| target | measured | |")
     w("|---|---|---|")
-    biggest = max(results, key=lambda r: r["tasks"])
-    w(
-        f"| {biggest['label']} tasks: peak RSS ≤ 128 MiB | {biggest['ours']['maxrss_kib'] / 1024:.1f} MiB | "
-        f"{ok(biggest['ours']['maxrss_kib'] <= 128 * 1024)} |"
-    )
+    if results:
+        biggest = max(results, key=lambda r: r["tasks"])
+        w(
+            f"| {biggest['label']} tasks: peak RSS ≤ 128 MiB | {biggest['ours']['maxrss_kib'] / 1024:.1f} MiB | "
+            f"{ok(biggest['ours']['maxrss_kib'] <= 128 * 1024)} |"
+        )
     for r in results:
         w(
             f"| {r['label']}: upstream reads ≤ 2 + ⌈tasks/100⌉ + manifest pages + failed tasks | "
@@ -708,7 +989,13 @@ def main() -> int:
     parser.add_argument("--target-dir", default=None, help="release binaries (default target/release)")
     parser.add_argument("--write", default=None, help="also write the report to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, CSVs)")
+    parser.add_argument("--quota-tasks", default="1000,10000,100000",
+                        help="run sizes enriched alone under the quota, with and without a run cache (empty: no quota rows)")
+    parser.add_argument("--quota-uncached-target", type=int, default=20000, help="also this size without a run cache")
+    parser.add_argument("--quota-concurrent", type=int, default=10000, help="size of the four runs enriched at once")
+    parser.add_argument("--quota-only", action="store_true", help="only the quota rows (no analyzer, no API load)")
     args = parser.parse_args()
+    args.quota_tasks = [int(x) for x in args.quota_tasks.split(",") if x]
     args.python_tasks = {int(x) for x in args.python_tasks.split(",") if x}
     sizes = [int(x) for x in args.tasks.split(",") if x]
     target = Path(args.target_dir or Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release")
@@ -724,8 +1011,8 @@ def main() -> int:
     stack = Stack(target, workdir)
     results = []
     try:
-        plan = [(n, 0) for n in sizes]
-        if args.failed_run:
+        plan = [] if args.quota_only else [(n, 0) for n in sizes]
+        if args.failed_run and not args.quota_only:
             plan.append((args.failed_run, args.failed_tasks))
         for index, (tasks, failed) in enumerate(plan):
             results.append(bench_size(stack, args, target, tasks, failed, index))
@@ -735,15 +1022,16 @@ def main() -> int:
                 f"upstream {r['upstream']} (bound {r['bound']}); analyzer "
                 + (f"{r['theirs']['wall']:.2f} s" if r["theirs"] else "not run")
             )
+        quota = bench_quota(stack, target, args) if args.quota_tasks else None
     finally:
         stack.stop()
     load = None
-    if args.concurrency > 0:
+    if args.concurrency > 0 and not args.quota_only:
         if (target / "bench-load").exists():
             load = api_load(target, args)
         else:
             log(f"{target / 'bench-load'} missing: no API load figures (cargo build --release -p omics-introspect-tests)")
-    report = render(results, load, binary_sizes(target), args, time.monotonic() - started)
+    report = render(results, load, binary_sizes(target), args, time.monotonic() - started, quota)
     print(report)
     if args.write:
         Path(args.write).write_text(report)

@@ -17,3 +17,5 @@ mod fleet;
 mod large;
 #[path = "enrich/late_manifest.rs"]
 mod late_manifest;
+#[path = "enrich/quota.rs"]
+mod quota;

@@ -21,7 +21,7 @@ use super::writer::write_report;
 use crate::error::Result;
 use crate::record::{
     EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST, ReportBytes,
-    ReportHead, RunInfo, RunUuid, SCHEMA_VERSION, SourceFlags,
+    ReportHead, RunInfo, RunUuid, SCHEMA_VERSION, SourceFlags, TaskListing,
 };
 
 /// The last lines of a failed task's log, or why there are none.
@@ -91,6 +91,7 @@ pub struct EnrichmentBuilder {
     table: TaskTable,
     tasks_listed: bool,
     list_attempted: bool,
+    listing: Option<TaskListing>,
     failed: BTreeMap<u64, FailedExtras>,
     failed_total: usize,
     notes: Vec<String>,
@@ -114,6 +115,7 @@ impl EnrichmentBuilder {
             table: TaskTable::default(),
             tasks_listed: false,
             list_attempted: false,
+            listing: None,
             failed: BTreeMap::new(),
             failed_total: 0,
             notes: Vec::new(),
@@ -161,6 +163,16 @@ impl EnrichmentBuilder {
     /// Whether reading `ListRunTasks` was attempted.
     pub fn tasks_list_attempted(&self) -> bool {
         self.list_attempted
+    }
+
+    /// Records how the task list is obtained (see [`TaskListing`]); the last call wins.
+    pub fn set_listing(&mut self, listing: TaskListing) {
+        self.listing = Some(listing);
+    }
+
+    /// How the task list is obtained, once decided.
+    pub fn listing(&self) -> Option<&TaskListing> {
+        self.listing.as_ref()
     }
 
     /// Merges one page of `ListRunTasks`.
@@ -274,6 +286,7 @@ impl EnrichmentBuilder {
             get_run: self.api_run.is_some(),
             manifest: self.manifest_has_content(),
             list_run_tasks: self.tasks_listed,
+            listing: self.listing.clone(),
         };
 
         let rows = self.table.into_sorted();
@@ -452,7 +465,13 @@ impl EnrichmentBuilder {
                 "{missing} task(s) listed by ListRunTasks are missing from the manifest: their resource metrics are unknown"
             ));
         }
-        if !self.tasks_listed {
+        // Skipping the list on the manifest's own evidence is a decision, not a gap: `sources.listing` says why.
+        if !self.tasks_listed
+            && !self
+                .listing
+                .as_ref()
+                .is_some_and(TaskListing::from_manifest)
+        {
             out.push(
                 "ListRunTasks was not read: cache hits and tasks the manifest lacks are unknown"
                     .to_owned(),

@@ -16,8 +16,8 @@ use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
 use crate::lake::LakeStore;
 use crate::manifest::ManifestReader;
-use crate::omics::{HealthOmics, Run};
-use crate::record::{RunUuid, SCHEMA_VERSION};
+use crate::omics::{HealthOmics, Pacing, Run};
+use crate::record::{RunUuid, SCHEMA_VERSION, TaskListing};
 use crate::status::RunStatus;
 use crate::store::{
     EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
@@ -139,10 +139,14 @@ pub struct Enricher {
 
 impl Enricher {
     /// Builds from clients and configuration, with the bundled price table and the default headroom (see
-    /// [`Self::with_settings`]); fails (at cold start) without a table or bucket.
+    /// [`Self::with_settings`]); fails (at cold start) without a table or bucket, or with an unreadable
+    /// [`Pacing`] variable. HealthOmics calls are paced per operation ([`Pacing::from_lookup`], default 10/s) by
+    /// limiters every clone of this enricher shares: one enricher per process (enrich-run, a backfill) keeps the
+    /// whole process under the account's quota.
     pub fn new(clients: &AwsClients, config: &Config) -> Result<Self> {
+        let pacing = Pacing::from_lookup(|name| std::env::var(name).ok())?;
         Ok(Self {
-            omics: HealthOmics::new(clients.omics.clone()),
+            omics: HealthOmics::new(clients.omics.clone()).paced(pacing),
             manifests: ManifestReader::new(clients.logs.clone(), &config.log_group),
             logs: clients.logs.clone(),
             log_group: config.log_group.clone(),
@@ -249,6 +253,7 @@ impl Enricher {
         };
 
         let listed = self.task_details(&mut builder, &run_id, started).await?;
+        let listing = builder.listing().cloned();
         let inputs = BuildInputs {
             status,
             fallback_enriched_at: fallback_enriched_at(existing.as_ref(), request.event_time),
@@ -258,6 +263,7 @@ impl Enricher {
         let built = self.build_off_thread(builder, inputs).await?;
 
         let timings = Timings {
+            listing,
             listed,
             collected,
             built: started.elapsed(),
@@ -275,12 +281,25 @@ impl Enricher {
         run_id: &RunId,
         started: Instant,
     ) -> Result<Duration> {
-        if builder.has_api_run() && !builder.tasks_list_attempted() {
-            collect::list_tasks(&self.omics, builder, run_id).await?;
+        let from_manifest = builder.listing().is_some_and(TaskListing::from_manifest);
+        if builder.has_api_run() && !builder.tasks_list_attempted() && !from_manifest {
+            self.list_tasks(builder, run_id).await?;
         }
         let listed = started.elapsed();
         collect::failed_details(&self.omics, &self.logs, &self.log_group, builder, run_id).await?;
         Ok(listed)
+    }
+
+    /// Reads `ListRunTasks` (paced) into `builder` and records the pages read in its listing.
+    async fn list_tasks(&self, builder: &mut EnrichmentBuilder, run_id: &RunId) -> Result<()> {
+        let calls = collect::list_tasks(&self.omics, builder, run_id).await?;
+        let mut listing = builder
+            .listing()
+            .cloned()
+            .unwrap_or_else(|| TaskListing::new(TaskListing::LISTED, "the manifest was not read"));
+        listing.calls += calls;
+        builder.set_listing(listing);
+        Ok(())
     }
 
     /// Builds the record on the blocking pool: serialising and compressing a large run's rows is CPU work that
@@ -357,6 +376,8 @@ impl Enricher {
         tracing::info!(
             run_id = %run_id, uuid = %uuid, status = %record.summary.status,
             tasks = record.summary.task_count, bytes = record.report.bytes,
+            listing_path = timings.listing.as_ref().map_or("-", |l| l.path.as_str()),
+            listing_calls = timings.listing.as_ref().map_or(0, |l| l.calls),
             key = %record.report.key,
             listed_ms = timings.listed.as_millis() as u64,
             collect_ms = timings.collected.as_millis() as u64,
@@ -397,7 +418,9 @@ impl Enricher {
             if let Some(run) = api_run {
                 builder.set_api_run(run.clone());
             }
-            let read = collect::read_manifest(&self.manifests, &mut builder, run_id, uuid).await?;
+            let (read, evidence) =
+                collect::read_manifest_with_evidence(&self.manifests, &mut builder, run_id, uuid)
+                    .await?;
             builder.finish_manifest(read);
             let status = match status.clone().or_else(|| builder.observed_status()) {
                 Some(s) if s.is_terminal() => s,
@@ -418,11 +441,24 @@ impl Enricher {
                 }) {
                     return Ok(Collected::Duplicate(Box::new(stored.clone())));
                 }
-                if status != RunStatus::Completed {
+                let mut listing = collect::decide_listing(api_run, &status, uuid, &evidence);
+                if listing.from_manifest() {
+                    listing = collect::confirm_with_first_page(
+                        &self.omics,
+                        &mut builder,
+                        run_id,
+                        &evidence,
+                        listing,
+                    )
+                    .await?;
+                }
+                let from_manifest = listing.from_manifest();
+                builder.set_listing(listing);
+                if status != RunStatus::Completed || from_manifest {
                     return Ok(Collected::Ready(Box::new(builder), status));
                 }
-                if api_run.is_some() {
-                    collect::list_tasks(&self.omics, &mut builder, run_id).await?;
+                if api_run.is_some() && !builder.tasks_list_attempted() {
+                    self.list_tasks(&mut builder, run_id).await?;
                 }
                 if builder.manifest_complete() {
                     return Ok(Collected::Ready(Box::new(builder), status));
@@ -438,6 +474,14 @@ impl Enricher {
                         log_group: self.log_group.clone(),
                         stream,
                     });
+                }
+                if !present {
+                    builder.set_listing(collect::decide_listing(
+                        api_run,
+                        &status,
+                        uuid,
+                        &collect::ManifestEvidence::default(),
+                    ));
                 }
                 if present {
                     builder.warn(format!(
@@ -516,6 +560,8 @@ impl Enricher {
 
 /// When the phases of one enrichment ended, for the log line.
 struct Timings {
+    /// How the task list was obtained.
+    listing: Option<TaskListing>,
     started: Instant,
     /// Manifest and task list read.
     listed: Duration,

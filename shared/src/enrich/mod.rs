@@ -35,7 +35,7 @@ mod writer;
 pub use crate::record::{
     EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
     ReportBytes, ReportHead, ReportSummary, Resources, RunInfo, SCHEMA_VERSION, SourceFlags,
-    Utilization, status_rank,
+    TaskListing, Utilization, status_rank,
 };
 pub use crate::record::{ratio, round_to, seconds_between};
 pub use builder::{
@@ -43,7 +43,8 @@ pub use builder::{
     task_log_stream, with_cost,
 };
 pub use collect::{
-    LOG_TAIL_LINES, MAX_FAILED_DETAILS, failed_details, list_tasks, log_tail, read_manifest,
+    LOG_TAIL_LINES, MAX_FAILED_DETAILS, ManifestEvidence, confirm_with_first_page, decide_listing,
+    failed_details, list_tasks, log_tail, read_manifest, read_manifest_with_evidence,
 };
 pub use enricher::{EnrichOutcome, EnrichRequest, Enricher};
 pub use writer::{gunzip, sha256_hex, write_report};

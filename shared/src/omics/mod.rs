@@ -2,10 +2,12 @@
 
 mod convert;
 mod model;
+pub mod rate;
 mod service;
 
 pub use model::{
     ConfigurationDetails, ImageDetails, ListRunsFilter, Page, PageRequest, Run, RunLogLocation,
     RunSummary, Task, VpcConfig,
 };
-pub use service::{HealthOmics, SERVICE};
+pub use rate::{Pacing, RateLimiter, TokenBucket};
+pub use service::{HealthOmics, MAX_PAGE, SERVICE};

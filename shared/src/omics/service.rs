@@ -1,9 +1,12 @@
 //! The HealthOmics wrapper: one method per operation, SDK errors mapped to [`Error`].
 
+use std::sync::Arc;
+
 use futures::Stream;
 use futures::stream;
 
 use super::model::{ListRunsFilter, Page, PageRequest, Run, RunSummary, Task};
+use super::rate::{Pacing, RateLimiter};
 use crate::error::{Error, Lookup, Result};
 use crate::ids::{RunId, TaskId};
 use crate::status::TaskStatus;
@@ -12,23 +15,60 @@ use crate::status::TaskStatus;
 pub const SERVICE: &str = "HealthOmics";
 
 /// Largest page HealthOmics serves.
-const MAX_PAGE: i32 = 100;
+pub const MAX_PAGE: i32 = 100;
+
+/// One limiter per operation: HealthOmics' quotas are per operation.
+#[derive(Debug)]
+struct OperationLimiters {
+    get_run: RateLimiter,
+    list_runs: RateLimiter,
+    list_run_tasks: RateLimiter,
+    get_run_task: RateLimiter,
+}
 
 /// Read access to HealthOmics runs and tasks.
 #[derive(Debug, Clone)]
 pub struct HealthOmics {
     client: aws_sdk_omics::Client,
+    /// Shared by every clone, so all the work of one process (concurrent enrichments, a backfill) keeps one pace.
+    limiters: Option<Arc<OperationLimiters>>,
 }
 
 impl HealthOmics {
-    /// Wraps a client (see [`crate::clients::omics_client`] for local endpoints).
+    /// Wraps a client (see [`crate::clients::omics_client`] for local endpoints); calls are not paced.
     pub fn new(client: aws_sdk_omics::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            limiters: None,
+        }
+    }
+
+    /// The same client, with each operation paced at `pacing` (none with `None`) by limiters its clones share.
+    /// Throttles that still happen (other processes share the account's quota) are retried by the SDK.
+    pub fn paced(self, pacing: Option<Pacing>) -> Self {
+        let limiters = pacing.map(|p| {
+            let limiter = || RateLimiter::new(p.rate, p.burst);
+            Arc::new(OperationLimiters {
+                get_run: limiter(),
+                list_runs: limiter(),
+                list_run_tasks: limiter(),
+                get_run_task: limiter(),
+            })
+        });
+        Self { limiters, ..self }
+    }
+
+    /// Waits for the turn of the operation `pick` selects, when paced.
+    async fn pace(&self, pick: fn(&OperationLimiters) -> &RateLimiter) {
+        if let Some(limiters) = &self.limiters {
+            pick(limiters).acquire().await;
+        }
     }
 
     pub const GET_RUN: &str = "omics:GetRun"; // IAM action, see crate::iam
     /// `GetRun`: every member of the run.
     pub async fn get_run(&self, run_id: &RunId) -> Result<Run> {
+        self.pace(|l| &l.get_run).await;
         self.client
             .get_run()
             .id(run_id.as_str())
@@ -45,6 +85,7 @@ impl HealthOmics {
         filter: &ListRunsFilter,
         page: &PageRequest,
     ) -> Result<Page<RunSummary>> {
+        self.pace(|l| &l.list_runs).await;
         let out = self
             .client
             .list_runs()
@@ -75,6 +116,7 @@ impl HealthOmics {
         status: Option<&TaskStatus>,
         page: &PageRequest,
     ) -> Result<Page<Task>> {
+        self.pace(|l| &l.list_run_tasks).await;
         let out = self
             .client
             .list_run_tasks()
@@ -99,6 +141,7 @@ impl HealthOmics {
     pub const GET_RUN_TASK: &str = "omics:GetRunTask"; // IAM action, see crate::iam
     /// `GetRunTask`: every member of one task.
     pub async fn get_run_task(&self, run_id: &RunId, task_id: &TaskId) -> Result<Task> {
+        self.pace(|l| &l.get_run_task).await;
         self.client
             .get_run_task()
             .id(run_id.as_str())
@@ -116,7 +159,8 @@ impl HealthOmics {
     }
 
     /// Every task of a run, as a stream of pages of up to 100 (one `ListRunTasks` call each), so a caller holds one
-    /// page at a time however large the run. Uses the SDK's paginator, which stops on a repeated token.
+    /// page at a time however large the run. Uses the SDK's paginator, which stops on a repeated token; it is not
+    /// paced and cannot resume after an error (the enrichment lists page by page with [`Self::list_run_tasks`]).
     pub fn task_pages(
         &self,
         run_id: &RunId,

@@ -30,5 +30,5 @@ pub use rightsizing::{Action, GroupRecommendation, Rightsizing, TaskRecommendati
 pub use run::{
     EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
     ReportBytes, ReportHead, ReportSummary, Resources, RunInfo, RunMetrics, SCHEMA_VERSION,
-    SourceFlags, Utilization, status_rank,
+    SourceFlags, TaskListing, Utilization, status_rank,
 };

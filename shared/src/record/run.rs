@@ -83,7 +83,8 @@ pub struct ReportHead {
 }
 
 /// Which upstream sources contributed to a record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceFlags {
     /// `GetRun` returned this run (same uuid).
@@ -92,6 +93,46 @@ pub struct SourceFlags {
     pub manifest: bool,
     /// `ListRunTasks` was read.
     pub list_run_tasks: bool,
+    /// How the task list was obtained and why; absent in records written before it was recorded.
+    #[serde(default, deserialize_with = "crate::record::lenient::deserialize")]
+    pub listing: Option<TaskListing>,
+}
+
+/// How an enrichment obtained a run's task list: from the manifest alone (no `ListRunTasks` call, so the
+/// enrichment's HealthOmics calls do not grow with the task count) or by listing every task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskListing {
+    /// [`TaskListing::MANIFEST`], [`TaskListing::LISTED`] or [`TaskListing::UNAVAILABLE`].
+    pub path: String,
+    /// Why this path, one sentence.
+    pub reason: String,
+    /// `ListRunTasks` pages read, the confirming first page included (retries of a throttled page are not
+    /// counted, so reruns write the same bytes).
+    pub calls: u64,
+}
+
+impl TaskListing {
+    /// The manifest alone: GetRun names no run cache and the manifest is complete by its own evidence.
+    pub const MANIFEST: &str = "manifest";
+    /// `ListRunTasks` was read, paced.
+    pub const LISTED: &str = "listed";
+    /// HealthOmics no longer returns the run: there is nothing to list.
+    pub const UNAVAILABLE: &str = "unavailable";
+
+    /// A listing on `path` for `reason`, with no call made yet.
+    pub fn new(path: &str, reason: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            reason: reason.into(),
+            calls: 0,
+        }
+    }
+
+    /// Whether `ListRunTasks` is to be (or was) skipped because the manifest suffices.
+    pub fn from_manifest(&self) -> bool {
+        self.path == Self::MANIFEST
+    }
 }
 
 /// Facts about the manifest stream behind a record.

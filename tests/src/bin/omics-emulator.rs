@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use omics_introspect_tests::emulator::{DEFAULT_LOG_GROUP, Emulator, load_fixtures};
+use omics_introspect_tests::emulator::{DEFAULT_LOG_GROUP, Emulator, QuotaConfig, load_fixtures};
 use tracing_subscriber::EnvFilter;
 
 /// Local AWS HealthOmics emulator (GetRun, ListRuns, ListRunTasks, GetRunTask over rest-json).
@@ -25,6 +25,22 @@ struct Cli {
     /// CloudWatch Logs group seeded manifests are written to.
     #[arg(long, env = "EMULATOR_LOG_GROUP", default_value = DEFAULT_LOG_GROUP)]
     log_group: String,
+    /// Requests per second each operation accepts, shared by all clients like HealthOmics' per-account quota
+    /// (its default is 10); over it, requests are answered 429 ThrottlingException. 0 (the default) is unlimited.
+    /// `POST /_emulator/faults` with `quota` overrides it until the next reset.
+    #[arg(long, env = "EMULATOR_QUOTA_RPS", default_value_t = 0.0, value_parser = non_negative_rate)]
+    quota_rps: f64,
+    /// Requests each operation accepts back to back after a pause (with --quota-rps).
+    #[arg(long, env = "EMULATOR_QUOTA_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    quota_burst: u32,
+}
+
+/// A finite rate >= 0.
+fn non_negative_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!("expected requests per second >= 0, got {text:?}")),
+    }
 }
 
 #[tokio::main]
@@ -40,6 +56,17 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let emulator = Emulator::with_cloudwatch(&cli.log_group);
+    if cli.quota_rps > 0.0 {
+        emulator
+            .faults()
+            .quota()
+            .set_baseline(QuotaConfig::uniform(cli.quota_rps, cli.quota_burst));
+        tracing::info!(
+            rps = cli.quota_rps,
+            burst = cli.quota_burst,
+            "request quota on"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
         .with_context(|| format!("binding {}", cli.addr))?;

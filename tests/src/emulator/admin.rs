@@ -60,15 +60,23 @@ pub async fn get_faults(State(emulator): State<Emulator>) -> Json<FaultConfig> {
     Json(emulator.faults().config())
 }
 
-/// `GET /_emulator/stats`: request counters per operation and fault counters.
+/// `GET /_emulator/stats`: request counters per operation, fault counters, and `quotaThrottled` (requests the
+/// quota refused, per operation; they are counted as requests too).
 pub async fn get_stats(State(emulator): State<Emulator>) -> Json<Value> {
-    Json(emulator.stats().snapshot())
+    Json(stats_snapshot(&emulator))
 }
 
 /// `POST /_emulator/stats/reset`: zeroes the counters and returns them.
 pub async fn reset_stats(State(emulator): State<Emulator>) -> Json<Value> {
     emulator.stats().reset();
-    Json(emulator.stats().snapshot())
+    emulator.faults().quota().reset_counters();
+    Json(stats_snapshot(&emulator))
+}
+
+fn stats_snapshot(emulator: &Emulator) -> Value {
+    let mut snapshot = emulator.stats().snapshot();
+    snapshot["quotaThrottled"] = emulator.faults().quota().snapshot();
+    snapshot
 }
 
 /// `GET /_emulator/health`: liveness plus the number of stored runs.

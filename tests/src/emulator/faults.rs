@@ -1,4 +1,5 @@
-//! Injected faults for the four AWS routes: added latency, throttling and server errors.
+//! Injected faults for the four AWS routes: added latency, throttling and server errors, and the emulated request
+//! quota ([`super::quota`]) set through the same route.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -6,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use super::quota::{Quota, QuotaConfig};
 
 /// Longest accepted `latencyMs`, so a typo cannot hang every request for hours.
 pub const MAX_LATENCY_MS: u64 = 60_000;
@@ -26,6 +28,9 @@ pub struct FaultConfig {
     /// Seed for the fault draws; the same seed and request sequence give the same faults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The per-operation request quota; absent means the emulator's baseline (its `--quota-rps` flag, else off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaConfig>,
 }
 
 impl FaultConfig {
@@ -46,7 +51,7 @@ impl FaultConfig {
                 "latencyMs must be at most {MAX_LATENCY_MS}"
             )));
         }
-        Ok(())
+        self.quota.as_ref().map_or(Ok(()), QuotaConfig::validate)
     }
 }
 
@@ -70,6 +75,7 @@ struct FaultState {
 pub struct Faults {
     // A Mutex, not a thread-local RNG, so a seeded sequence is one sequence across all worker threads.
     state: Mutex<FaultState>,
+    quota: Quota,
 }
 
 impl Default for Faults {
@@ -79,6 +85,7 @@ impl Default for Faults {
                 config: FaultConfig::default(),
                 rng: fastrand::Rng::new(),
             }),
+            quota: Quota::default(),
         }
     }
 }
@@ -91,8 +98,9 @@ impl Faults {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Replaces the configuration and reseeds the random source.
+    /// Replaces the configuration, reseeds the random source and applies the quota (the baseline when absent).
     pub fn set(&self, config: FaultConfig) {
+        self.quota.set(config.quota.clone());
         let mut state = self.lock();
         state.rng = config
             .seed
@@ -100,9 +108,18 @@ impl Faults {
         state.config = config;
     }
 
-    /// The current configuration.
+    /// The current configuration, with the quota in force when one is.
     pub fn config(&self) -> FaultConfig {
-        self.lock().config.clone()
+        let quota = Some(self.quota.config()).filter(QuotaConfig::is_on);
+        FaultConfig {
+            quota,
+            ..self.lock().config.clone()
+        }
+    }
+
+    /// The request quota.
+    pub fn quota(&self) -> &Quota {
+        &self.quota
     }
 
     /// The latency to add before answering.
@@ -141,6 +158,7 @@ mod tests {
             error_rate: 0.2,
             latency_ms: 0,
             seed: Some(7),
+            quota: None,
         };
         let faults = Faults::default();
         faults.set(config.clone());
@@ -187,7 +205,8 @@ mod tests {
                 throttle_rate: 0.3,
                 error_rate: 0.1,
                 latency_ms: 20,
-                seed: Some(1)
+                seed: Some(1),
+                quota: None,
             }
         );
         assert_eq!(

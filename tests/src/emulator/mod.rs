@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `POST /_emulator/runs` | seed one run: `{"run": {...}, "tasks": [...], "manifest": ["line", ...], "taskLogs": {"<taskId>": ["line", ...]}}` |
 //! | `POST /_emulator/reset` | empty the store, clear faults and stats |
-//! | `GET`/`POST /_emulator/faults` | read / set `{"throttleRate","errorRate","latencyMs","seed"}` |
+//! | `GET`/`POST /_emulator/faults` | read / set `{"throttleRate","errorRate","latencyMs","seed","quota"}` ([`quota`]) |
 //! | `GET /_emulator/stats`, `POST /_emulator/stats/reset` | request counters per operation |
 //! | `GET /_emulator/health` | `{"runs": n}` |
 
@@ -19,6 +19,7 @@ pub mod faults;
 pub mod logs;
 mod middleware;
 pub mod pagination;
+pub mod quota;
 mod routes;
 pub mod seed;
 pub mod stats;
@@ -37,6 +38,7 @@ use axum::routing::{get, post};
 pub use errors::ApiError;
 pub use faults::{FaultConfig, FaultOutcome};
 pub use logs::{CloudWatchManifestSink, DEFAULT_LOG_GROUP, ManifestSink, MemoryManifestSink};
+pub use quota::QuotaConfig;
 pub use seed::{SeedRequest, SeedSummary, load_fixtures};
 pub use stats::Operation;
 
@@ -142,6 +144,7 @@ impl Emulator {
         self.store_mut().clear();
         self.inner.faults.set(FaultConfig::default());
         self.inner.stats.reset();
+        self.inner.faults.quota().reset_counters();
     }
 
     /// Number of stored runs.
@@ -174,10 +177,13 @@ impl Emulator {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Bookkeeping every AWS request goes through first: count it, add the configured latency, then maybe answer
-    /// with an injected fault.
+    /// Bookkeeping every AWS request goes through first: count it, refuse it when over the quota, add the
+    /// configured latency, then maybe answer with an injected fault.
     async fn enter(&self, operation: Operation) -> Result<(), ApiError> {
         self.inner.stats.record_request(operation);
+        if self.inner.faults.quota().admit(operation).is_err() {
+            return Err(ApiError::throttling("Rate exceeded"));
+        }
         let latency = self.inner.faults.latency();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
