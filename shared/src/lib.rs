@@ -29,6 +29,7 @@ pub mod iam;
 pub mod logging;
 pub mod manifest;
 pub mod omics;
+pub mod pricing;
 pub mod record;
 pub mod status;
 pub mod store;

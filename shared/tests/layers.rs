@@ -11,7 +11,8 @@
 //!    No AWS SDK, no `lambda_http`.
 //! 2. `analysis`: pure computations on records (inputs in, results out; settings passed in).
 //! 3. `error`, `config`, `clients`, `logging`: the one error enum, the configuration, the AWS clients, logs.
-//! 4. `omics`, `manifest`, `events`: adapters to HealthOmics, its CloudWatch manifest and its EventBridge events.
+//! 4. `omics`, `manifest`, `events`, `pricing`: adapters to HealthOmics, its CloudWatch manifest, its EventBridge
+//!    events and the AWS Price List API.
 //! 5. `store`: S3 objects, DynamoDB items and the `Run Enriched` event of stored records.
 //! 6. `enrich`: turns a finished run into a record (reads the adapters, writes through `store`).
 //! 7. `api`: the HTTP API.
@@ -40,6 +41,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("omics", 4),
     ("manifest", 4),
     ("events", 4),
+    ("pricing", 4),
     ("store", 5),
     ("enrich", 6),
     ("api", 7),

@@ -15,3 +15,5 @@ mod events;
 mod large;
 #[path = "enrich/late_manifest.rs"]
 mod late_manifest;
+#[path = "enrich/pricing.rs"]
+mod pricing;

@@ -163,7 +163,7 @@ fn summarize(
         stats.running_seconds = round_to(stats.running_seconds, 3);
     }
     let storage = storage_cost(&run.head.run, region.as_deref(), &settings.prices);
-    let cost = costs.finish(storage, settings.info.clone());
+    let cost = costs.finish(storage, settings);
     let totals = Totals {
         tasks: run.tasks.len() as u64,
         cached_tasks: cached,

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
 use crate::manifest::ManifestReader;
+use crate::pricing::PriceResolver;
 use crate::omics::{HealthOmics, Run};
 use crate::record::{RunUuid, SCHEMA_VERSION};
 use crate::status::RunStatus;
@@ -133,6 +134,7 @@ pub struct Enricher {
     publisher: EventPublisher,
     manifest_wait: Duration,
     settings: Arc<Settings>,
+    prices: Option<PriceResolver>,
 }
 
 impl Enricher {
@@ -149,6 +151,7 @@ impl Enricher {
             publisher: EventPublisher::new(clients.eventbridge.clone(), &config.event_bus),
             manifest_wait: config.manifest_wait,
             settings: Arc::new(Settings::default()),
+            prices: None,
         })
     }
 
@@ -157,6 +160,15 @@ impl Enricher {
     pub fn with_settings(self, settings: Settings) -> Self {
         Self {
             settings: Arc::new(settings),
+            ..self
+        }
+    }
+
+    /// The same enricher pricing each run from the AWS Price List API for the run's region (cached by
+    /// `resolver`), the configured settings' table standing in when that fails; `PRICES_URI` still wins.
+    pub fn with_price_list(self, resolver: PriceResolver) -> Self {
+        Self {
+            prices: Some(resolver),
             ..self
         }
     }
@@ -275,14 +287,21 @@ impl Enricher {
         Ok(listed)
     }
 
-    /// Builds the record on the blocking pool: serialising and compressing a large run's rows is CPU work that
+    /// Builds the record on the blocking pool (with the run's prices resolved first): serialising and compressing a large run's rows is CPU work that
     /// would otherwise stall the async runtime.
     async fn build_off_thread(
         &self,
         builder: EnrichmentBuilder,
         inputs: BuildInputs,
     ) -> Result<BuiltRecord> {
-        let settings = Arc::clone(&self.settings);
+        let settings = match &self.prices {
+            Some(resolver) => {
+                resolver
+                    .settings_for_run(&self.settings, builder.run_region().as_deref())
+                    .await
+            }
+            None => Arc::clone(&self.settings),
+        };
         tokio::task::spawn_blocking(move || builder.build(inputs, &settings))
             .await
             .map_err(|e| Error::Internal(format!("building the record: {e}")))?
