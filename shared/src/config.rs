@@ -271,12 +271,18 @@ mod tests {
             (settings.info.origin, settings.headroom),
             (good.display().to_string(), 0.2)
         );
-        assert_eq!(settings.source, crate::analysis::settings::PriceSourceKind::PricesUri);
+        assert_eq!(
+            settings.source,
+            crate::analysis::settings::PriceSourceKind::PricesUri
+        );
         let bundled = load_analysis_settings_from(|_| None, &offline_s3())
             .await
             .unwrap();
         assert_eq!(bundled.info.origin, "bundled");
-        assert_eq!(bundled.source, crate::analysis::settings::PriceSourceKind::Bundled);
+        assert_eq!(
+            bundled.source,
+            crate::analysis::settings::PriceSourceKind::Bundled
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -29,10 +29,10 @@
 //! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination). `pricing:GetProducts` has no
 //! resource-level permissions: it is granted on `*`.
 
+use crate::analysis::prices;
 use crate::api::ROUTES;
 use crate::enrich::backfill;
 use crate::manifest::ManifestPages;
-use crate::analysis::prices;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
 use crate::store::{EventPublisher, ReportStore, SummaryStore};

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::events::{RunEvent, RunFinished, parse_run_event};
 use crate::ids::RunId;
 use crate::manifest::ManifestReader;
-use crate::pricing::PriceResolver;
 use crate::omics::{HealthOmics, Run};
+use crate::pricing::PriceResolver;
 use crate::record::{RunUuid, SCHEMA_VERSION};
 use crate::status::RunStatus;
 use crate::store::{

@@ -73,10 +73,9 @@ pub fn is_run_resource(resource: &str) -> bool {
 pub fn parse_price_document(document: &str) -> Result<Option<ListedPrice>, DocumentError> {
     let document: Document = serde_json::from_str(document).map_err(DocumentError)?;
     let attributes = &document.product.attributes;
-    let (Some(resource), Some(region)) = (
-        attributes.get("resourceType"),
-        attributes.get("regionCode"),
-    ) else {
+    let (Some(resource), Some(region)) =
+        (attributes.get("resourceType"), attributes.get("regionCode"))
+    else {
         return Ok(None);
     };
     if !is_run_resource(resource) {
@@ -155,7 +154,10 @@ mod tests {
         ))
         .unwrap()
         .unwrap();
-        assert_eq!((storage.resource.as_str(), storage.price.usd), ("Run Storage", 0.000211));
+        assert_eq!(
+            (storage.resource.as_str(), storage.price.usd),
+            ("Run Storage", 0.000211)
+        );
     }
 
     #[test]

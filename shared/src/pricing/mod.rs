@@ -146,7 +146,10 @@ impl PriceList {
 }
 
 /// A price table holding `prices` of `region`, read today from the Price List API.
-fn region_table(region: &str, prices: BTreeMap<String, crate::analysis::prices::Price>) -> PriceTable {
+fn region_table(
+    region: &str,
+    prices: BTreeMap<String, crate::analysis::prices::Price>,
+) -> PriceTable {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let source = PriceSource {
         title: format!(

@@ -370,7 +370,10 @@ mod tests {
         let found = products(&body);
         assert_eq!(found.len(), 1, "{body}");
         let price = &found[0]["terms"]["OnDemand"];
-        assert!(price.to_string().contains("\"USD\":\"0.1296000000\""), "{price}");
+        assert!(
+            price.to_string().contains("\"USD\":\"0.1296000000\""),
+            "{price}"
+        );
         assert!(body.get("NextToken").is_none());
 
         // 60 instance types + 2 storages + 1 skipped product per region: a page of 50, then the rest.
@@ -387,8 +390,11 @@ mod tests {
 
     #[tokio::test]
     async fn rejects_bad_requests_the_way_the_service_does() {
-        let (status, headers, body) =
-            call("AWSPriceListService.GetProducts", json!({"ServiceCode": "AmazonEC2"})).await;
+        let (status, headers, body) = call(
+            "AWSPriceListService.GetProducts",
+            json!({"ServiceCode": "AmazonEC2"}),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(headers["x-amzn-ErrorType"], "NotFoundException");
         assert_eq!(body["__type"], "NotFoundException");
@@ -397,7 +403,10 @@ mod tests {
             json!({"ServiceCode": "AmazonOmics", "MaxResults": 500}),
         )
         .await;
-        assert_eq!((status, body["__type"].as_str()), (StatusCode::BAD_REQUEST, Some("InvalidParameterException")));
+        assert_eq!(
+            (status, body["__type"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("InvalidParameterException"))
+        );
         let (_, _, body) = call(
             "AWSPriceListService.GetProducts",
             json!({"ServiceCode": "AmazonOmics", "NextToken": "elsewhere"}),
@@ -420,7 +429,11 @@ mod tests {
         let mut known: Vec<String> = Vec::new();
         for family in catalogue_json["generalFamilies"].as_array().unwrap() {
             for size in catalogue_json["sizes"].as_array().unwrap() {
-                known.push(format!("omics.{}.{}", family["family"].as_str().unwrap(), size["size"].as_str().unwrap()));
+                known.push(format!(
+                    "omics.{}.{}",
+                    family["family"].as_str().unwrap(),
+                    size["size"].as_str().unwrap()
+                ));
             }
         }
         for gpu in catalogue_json["gpuTypes"].as_array().unwrap() {
@@ -428,7 +441,11 @@ mod tests {
         }
         assert_eq!(known.len(), 60);
         for region in ["us-east-1", "us-west-2", "eu-west-1"] {
-            for resource in known.iter().map(String::as_str).chain(["Run Storage", "Dynamic Run Storage"]) {
+            for resource in known
+                .iter()
+                .map(String::as_str)
+                .chain(["Run Storage", "Dynamic Run Storage"])
+            {
                 let listed = catalogue.products.iter().filter(|p| {
                     p.fields.get("regioncode").map(String::as_str) == Some(region)
                         && p.fields.get("resourcetype").map(String::as_str) == Some(resource)
@@ -437,7 +454,10 @@ mod tests {
                     .map(|p| omics_introspect::pricing::parse_price_document(&p.document).unwrap())
                     .collect();
                 assert_eq!(documents.len(), 1, "{region} {resource}");
-                assert!(documents[0].as_ref().is_some_and(|l| l.price.usd > 0.0), "{region} {resource}");
+                assert!(
+                    documents[0].as_ref().is_some_and(|l| l.price.usd > 0.0),
+                    "{region} {resource}"
+                );
             }
         }
     }

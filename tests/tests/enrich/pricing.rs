@@ -121,10 +121,20 @@ async fn a_run_on_eight_ordinary_types_gets_a_complete_cost_from_the_price_list(
         .collect();
     assert_eq!(priced.len(), 8, "{priced:?}");
     // Published prices, through the fixture: GetProducts' documents, not the bundled table.
-    assert!(priced.contains(&("omics.m.large", Some(0.1296))), "{priced:?}");
+    assert!(
+        priced.contains(&("omics.m.large", Some(0.1296))),
+        "{priced:?}"
+    );
     // A derived fixture price (8 vCPUs × 1.3 × 0.0648) the bundled table does not have.
-    assert!(priced.contains(&("omics.r.2xlarge", Some(0.6739))), "{priced:?}");
-    assert!(cost.prices.origin.contains("regionCode us-east-1"), "{:?}", cost.prices);
+    assert!(
+        priced.contains(&("omics.r.2xlarge", Some(0.6739))),
+        "{priced:?}"
+    );
+    assert!(
+        cost.prices.origin.contains("regionCode us-east-1"),
+        "{:?}",
+        cost.prices
+    );
 
     // The bundled table alone leaves half the types unpriced: what the issue measured.
     let bundled = Settings::default();
@@ -133,12 +143,18 @@ async fn a_run_on_eight_ordinary_types_gets_a_complete_cost_from_the_price_list(
         analyzer.observe(task);
     }
     let offline = analyzer
-        .finish(&record.head.status, &record.head.run, &record.head.failed_tasks)
+        .finish(
+            &record.head.status,
+            &record.head.run,
+            &record.head.failed_tasks,
+        )
         .cost;
     assert!(!offline.complete && offline.compute.unpriced_tasks > 0);
     assert!(
-        offline.warnings.iter().any(|w| w.contains("no price in us-east-1 for 4 instance type(s)")
-            && w.contains("omics.r.2xlarge")),
+        offline.warnings.iter().any(
+            |w| w.contains("no price in us-east-1 for 4 instance type(s)")
+                && w.contains("omics.r.2xlarge")
+        ),
         "{:?}",
         offline.warnings
     );
@@ -183,15 +199,19 @@ async fn a_price_list_failure_falls_back_to_the_bundled_table_with_a_warning() {
     // Honest: the types the bundled table lacks are named with the region, and the total is unknown.
     assert!(!cost.complete && cost.total_usd.is_none());
     assert!(
-        cost.warnings.iter().any(|w| w.starts_with("no price in us-east-1 for 4 instance type(s)")
-            && w.contains("omics.c.2xlarge")
-            && w.contains("omics.m.4xlarge")
-            && w.contains("omics.r.xlarge")
-            && w.contains("omics.r.2xlarge")),
+        cost.warnings.iter().any(
+            |w| w.starts_with("no price in us-east-1 for 4 instance type(s)")
+                && w.contains("omics.c.2xlarge")
+                && w.contains("omics.m.4xlarge")
+                && w.contains("omics.r.xlarge")
+                && w.contains("omics.r.2xlarge")
+        ),
         "{:?}",
         cost.warnings
     );
     // The SDK retried (3 attempts), then the failure was remembered: no further calls for this region.
-    let calls = pricing_counters(emu.url()).await["getProducts"].as_u64().unwrap();
+    let calls = pricing_counters(emu.url()).await["getProducts"]
+        .as_u64()
+        .unwrap();
     assert_eq!(calls, 3);
 }
