@@ -98,19 +98,35 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 /// A JSON 1.1 error: status, `x-amzn-ErrorType` and `{"__type", "message"}`, as the SDKs parse it.
-fn error(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Response {
-    let body = json!({"__type": kind, "message": message.into()}).to_string();
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_1_1));
-    headers.insert(
-        super::errors::ERROR_TYPE_HEADER,
-        HeaderValue::from_static(kind),
-    );
-    response
+struct PriceListError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
 }
 
-fn invalid(message: impl Into<String>) -> Response {
+impl IntoResponse for PriceListError {
+    fn into_response(self) -> Response {
+        let body = json!({"__type": self.kind, "message": self.message}).to_string();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_1_1));
+        headers.insert(
+            super::errors::ERROR_TYPE_HEADER,
+            HeaderValue::from_static(self.kind),
+        );
+        response
+    }
+}
+
+fn error(status: StatusCode, kind: &'static str, message: impl Into<String>) -> PriceListError {
+    PriceListError {
+        status,
+        kind,
+        message: message.into(),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> PriceListError {
     error(
         StatusCode::BAD_REQUEST,
         "InvalidParameterException",
@@ -143,7 +159,8 @@ async fn price_list(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
                 format!("unknown operation {target:?}"),
-            );
+            )
+            .into_response();
         }
     };
     counter.fetch_add(1, Ordering::Relaxed);
@@ -152,7 +169,8 @@ async fn price_list(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalErrorException",
             "Internal error (injected by the emulator)",
-        );
+        )
+        .into_response();
     }
     let request: Value = if body.is_empty() {
         json!({})
@@ -164,7 +182,8 @@ async fn price_list(
                     StatusCode::BAD_REQUEST,
                     "SerializationException",
                     "the body is not a JSON object",
-                );
+                )
+                .into_response();
             }
         }
     };
@@ -173,7 +192,7 @@ async fn price_list(
     } else {
         Ok(describe_services(&catalogue))
     };
-    result.unwrap_or_else(|response| response)
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `DescribeServices`: the one service and the attribute names its products have.
@@ -218,7 +237,7 @@ impl FilterSpec {
     }
 }
 
-fn parse_filters(request: &Value) -> Result<Vec<FilterSpec>, Response> {
+fn parse_filters(request: &Value) -> Result<Vec<FilterSpec>, PriceListError> {
     let Some(filters) = request.get("Filters") else {
         return Ok(Vec::new());
     };
@@ -248,7 +267,7 @@ fn parse_filters(request: &Value) -> Result<Vec<FilterSpec>, Response> {
 }
 
 /// `GetProducts`: the documents of `ServiceCode` matching every filter, `MaxResults` at a time from `NextToken`.
-fn get_products(catalogue: &PriceCatalogue, request: &Value) -> Result<Response, Response> {
+fn get_products(catalogue: &PriceCatalogue, request: &Value) -> Result<Response, PriceListError> {
     let service = request.get("ServiceCode").and_then(Value::as_str);
     match service {
         None | Some("") => return Err(invalid("ServiceCode is required")),
