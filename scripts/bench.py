@@ -5,7 +5,8 @@ Prints one markdown report (tables + targets) on stdout; `--write FILE` also wri
 
 Everything runs on a private stack this script starts and stops itself (so `.local/` and a developer's stack are
 left alone): moto on a free port, a counting HTTP proxy in front of it (upstream calls per AWS operation, read from
-`X-Amz-Target` or the S3 method), a tiny AWS Pricing stub for the analyzer, and the release `omics-emulator`.
+`X-Amz-Target` or the S3 method), and the release `omics-emulator`, which also serves the AWS Price List API
+(`GetProducts` from `tests/fixtures/prices/price-list.jsonl`) to both enrich-run and the analyzer.
 
 Per run size:
 - seed: `synth-run --post` (a separate process, so nothing of the generator is in the measured process);
@@ -13,7 +14,7 @@ Per run size:
   time from spawn to exit, peak RSS of that process (`wait4` rusage `ru_maxrss`), upstream calls (the emulator's
   `GET /_emulator/stats` + the proxy's counts);
 - theirs: `omics-run-analyzer <id>:<uuid> -o out.csv` against the same moto CloudWatch Logs (through the proxy,
-  `AWS_ENDPOINT_URL`), its pricing from the stub (`AWS_ENDPOINT_URL_PRICING`): wall time, peak RSS, calls.
+  `AWS_ENDPOINT_URL`), its pricing from the emulator (`AWS_ENDPOINT_URL_PRICING`): wall time, peak RSS, calls.
 
 Needs: `.venv` (moto), `.venv-bench` (the analyzer; `scripts/bench.sh` installs both) and release binaries
 (`cargo build --release -p enrich-run -p local-api -p omics-introspect-tests --bins`). Use `scripts/bench.sh`.
@@ -38,7 +39,6 @@ import time
 import urllib.request
 import uuid as uuidlib
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,72 +199,6 @@ class CountingProxy:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# AWS Pricing stub for the analyzer (DescribeServices, GetProducts) from shared/data/prices.json.
-# ---------------------------------------------------------------------------------------------------------------
-
-
-SIZE_VCPUS = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64,
-              "24xlarge": 96, "48xlarge": 192}
-FAMILY_RATE = {"c": 0.0574, "m": 0.0699, "r": 0.0918, "g4dn": 0.2630, "g5": 0.3780}  # USD per vCPU-hour
-
-
-def synthesized_price(resource: str) -> dict | None:
-    """A price for an instance type prices.json lacks, so that the analyzer's cache (which keeps found prices only)
-    behaves as against the real Pricing API, which lists every type: one GetProducts per type, not per task."""
-    m = re.fullmatch(r"omics\.([a-z0-9]+)\.([0-9]*x?large)", resource)
-    if not m or m.group(1) not in FAMILY_RATE or m.group(2) not in SIZE_VCPUS:
-        return None
-    return {"usd": round(FAMILY_RATE[m.group(1)] * SIZE_VCPUS[m.group(2)], 4)}
-
-
-def pricing_stub(prices_path: Path) -> tuple[ThreadingHTTPServer, Counter]:
-    table = json.loads(prices_path.read_text())["regions"]
-    calls: Counter[str] = Counter()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet
-            pass
-
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            op = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
-            calls[op] += 1
-            if op == "DescribeServices":
-                out = {"Services": [{"ServiceCode": "AmazonOmics", "AttributeNames": ["resourceType", "regionCode"]}]}
-            elif op == "GetProducts":
-                filters = {f["Field"]: f["Value"] for f in body.get("Filters", [])}
-                resource = filters.get("resourceType", "")
-                entry = table.get(filters.get("regionCode", ""), {}).get(resource) or synthesized_price(resource)
-                items = []
-                if entry:
-                    product = {
-                        "product": {"attributes": filters},
-                        "terms": {"OnDemand": {"T": {"priceDimensions": {"D": {"pricePerUnit": {"USD": str(entry["usd"])}}}}}},
-                    }
-                    items.append(json.dumps(product))
-                out = {"PriceList": items, "FormatVersion": "aws_v1"}
-            else:
-                self.send_response(400)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                payload = json.dumps({"__type": "InvalidParameterException", "message": op}).encode()
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                return
-            payload = json.dumps(out).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, calls
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Processes
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -299,7 +233,7 @@ def run_measured(cmd: list[str], env: dict, stdout, stderr, timeout: float) -> d
 
 
 class Stack:
-    """moto + counting proxy + pricing stub + release emulator, all on free loopback ports."""
+    """moto + counting proxy + release emulator (HealthOmics and the Price List API), on free loopback ports."""
 
     def __init__(self, target: Path, workdir: Path):
         self.workdir = workdir
@@ -318,8 +252,6 @@ class Stack:
         wait_until(lambda: urllib.request.urlopen(f"{self.moto_url}/moto-api/", timeout=2), "moto")
         self.proxy = CountingProxy(moto_port)
         self.proxy_url = f"http://127.0.0.1:{self.proxy.port}"
-        self.pricing, self.pricing_calls = pricing_stub(ROOT / "shared/data/prices.json")
-        self.pricing_url = f"http://127.0.0.1:{self.pricing.server_address[1]}"
         self.base_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/root"),
@@ -355,6 +287,9 @@ class Stack:
             return bool(m)
 
         wait_until(emulator_listening, "omics-emulator")
+        # The emulator also serves the AWS Price List API (GetProducts from tests/fixtures/prices/): enrich-run and
+        # the analyzer price runs from the same server.
+        self.pricing_url = self.emulator_url
         subprocess.run(
             [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/local-resources.py"), "--env-file", "/nonexistent"],
             env=direct,
@@ -392,6 +327,7 @@ class Stack:
             self.base_env,
             AWS_ENDPOINT_URL=self.proxy_url,
             AWS_ENDPOINT_URL_OMICS=self.emulator_url,
+            AWS_ENDPOINT_URL_PRICING=self.pricing_url,
             MANIFEST_WAIT_SECONDS="10",
             RUST_LOG="info",
         )
@@ -405,7 +341,12 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
-        self.pricing.shutdown()
+
+
+def pricing_calls(stack: Stack) -> dict[str, int]:
+    """The emulator's Price List request counters."""
+    counters = http_json(f"{stack.pricing_url}/_emulator/pricing")
+    return {"GetProducts": int(counters["getProducts"]), "DescribeServices": int(counters["describeServices"])}
 
 
 def manifest_pages(stack: Stack, run_id: str, uuid: str) -> tuple[int, int]:
@@ -502,6 +443,7 @@ def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index:
         analyzer = ROOT / ".venv-bench/bin/aws-healthomics-tools"
         csv_path = stack.workdir / f"analyzer-{run_id}.csv"
         env = dict(stack.base_env, AWS_ENDPOINT_URL=stack.proxy_url, AWS_ENDPOINT_URL_PRICING=stack.pricing_url)
+        pricing_before = pricing_calls(stack)
         log(f"{label}: omics-run-analyzer {run_id}:{uuid} (timeout {args.python_timeout:.0f} s)")
         with open(stack.workdir / f"analyzer-{run_id}.log", "w") as err:
             theirs = run_measured(
@@ -509,8 +451,11 @@ def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index:
                 env, subprocess.DEVNULL, err, timeout=args.python_timeout,
             )
         theirs["calls"] = stack.proxy.snapshot()
-        theirs["calls"].update({f"Pricing.{k}": v for k, v in stack.pricing_calls.items()})
-        stack.pricing_calls.clear()
+        pricing_after = pricing_calls(stack)
+        theirs["calls"].update({
+            f"Pricing.{k}": pricing_after[k] - pricing_before[k] for k in pricing_after
+            if pricing_after[k] > pricing_before[k]
+        })
         if not theirs["timed_out"]:
             if theirs["code"] != 0:
                 raise RuntimeError(f"omics-run-analyzer failed: {theirs} — see {stack.workdir}")
@@ -963,9 +908,9 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
         "(pinned in `tests/python/requirements-bench.txt`, installed in `.venv-bench`), reading the same manifest from "
         "the same moto through the same proxy (`AWS_ENDPOINT_URL`). It insists on the AWS Pricing API "
         "(`DescribeServices` at start, then `GetProducts` per instance type and storage kind), which moto does not "
-        "emulate: `scripts/bench.py` serves both from `shared/data/prices.json` (the prices our own cost analysis "
-        "uses; a type missing there gets a per-vCPU price, so that the analyzer's price cache works as against AWS, "
-        "which lists every type) on a loopback stub, `AWS_ENDPOINT_URL_PRICING`. The analyzer reads the manifest only (no HealthOmics "
+        "emulate: the emulator serves both over the real JSON 1.1 protocol from `tests/fixtures/prices/price-list.jsonl` "
+        "(every instance type in four regions; enrich-run prices its runs from the same `GetProducts`), "
+        "`AWS_ENDPOINT_URL_PRICING`. The analyzer reads the manifest only (no HealthOmics "
         "calls) and writes a CSV; it stores nothing. Speed-up = analyzer wall / enrich wall."
     )
     w(

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::analysis::prices::{PRICES_URI_VAR, PriceTable, PricesUri};
-use crate::analysis::settings::{HEADROOM_VAR, Settings, SettingsError};
+use crate::analysis::settings::{BUNDLED_ORIGIN, HEADROOM_VAR, Settings, SettingsError};
 use crate::error::{Error, Result, display_chain};
 
 /// Default log group HealthOmics writes run logs and manifests to.
@@ -21,6 +21,27 @@ pub mod vars {
     pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
     /// Upper bound, in seconds, on waiting for a late manifest inside one invocation.
     pub const MANIFEST_WAIT_SECONDS: &str = "MANIFEST_WAIT_SECONDS";
+    /// Where `enrich-run` prices runs: `price-list-api` (default) or `bundled` (offline: the bundled table).
+    pub const PRICE_SOURCE: &str = "PRICE_SOURCE";
+}
+
+/// Whether runs are priced from the AWS Price List API (`PRICE_SOURCE` unset or `price-list-api`) or from the
+/// bundled table only (`bundled`). `PRICES_URI`, when set, overrides both ([`crate::pricing::PriceResolver`]).
+pub fn price_list_api_enabled() -> Result<bool> {
+    price_list_api_enabled_from(|name| std::env::var(name).ok())
+}
+
+/// [`price_list_api_enabled`] with the variable read through `lookup` (tests).
+pub fn price_list_api_enabled_from(lookup: impl Fn(&str) -> Option<String>) -> Result<bool> {
+    let value = lookup(vars::PRICE_SOURCE).map(|v| v.trim().to_owned());
+    match value.as_deref() {
+        None | Some("") | Some("price-list-api") => Ok(true),
+        Some("bundled") => Ok(false),
+        Some(other) => Err(Error::Config {
+            variable: vars::PRICE_SOURCE,
+            message: format!("expected price-list-api or bundled, got {other:?}"),
+        }),
+    }
 }
 
 /// Everything the functions read from their environment.
@@ -108,7 +129,7 @@ pub async fn load_analysis_settings_from(
     else {
         return Ok(Settings::with_table(
             PriceTable::bundled(),
-            "bundled".into(),
+            BUNDLED_ORIGIN.into(),
             headroom,
         ));
     };
@@ -250,11 +271,36 @@ mod tests {
             (settings.info.origin, settings.headroom),
             (good.display().to_string(), 0.2)
         );
+        assert_eq!(
+            settings.source,
+            crate::analysis::settings::PriceSourceKind::PricesUri
+        );
         let bundled = load_analysis_settings_from(|_| None, &offline_s3())
             .await
             .unwrap();
         assert_eq!(bundled.info.origin, "bundled");
+        assert_eq!(
+            bundled.source,
+            crate::analysis::settings::PriceSourceKind::Bundled
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn price_source_values() {
+        let with = |value: Option<&str>| {
+            price_list_api_enabled_from(|name| {
+                (name == vars::PRICE_SOURCE)
+                    .then(|| value.map(str::to_owned))
+                    .flatten()
+            })
+        };
+        assert!(with(None).unwrap());
+        assert!(with(Some(" ")).unwrap());
+        assert!(with(Some("price-list-api")).unwrap());
+        assert!(!with(Some("bundled")).unwrap());
+        let err = with(Some("pricing")).unwrap_err();
+        assert!(err.to_string().contains("PRICE_SOURCE"), "{err}");
     }
 
     #[test]

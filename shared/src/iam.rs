@@ -26,13 +26,16 @@
 //!
 //! What the template grants besides (SAM adds it, the code never names it): the Lambda basic execution role
 //! (writing the function's own logs), X-Ray segments (`Tracing: Active`), and `sqs:SendMessage` on the
-//! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination).
+//! dead-letter queue of `enrich-run` (its `EventInvokeConfig` destination). `pricing:GetProducts` has no
+//! resource-level permissions: it is granted on `*`.
 
+use crate::analysis::prices;
 use crate::api::ROUTES;
 use crate::enrich::backfill;
 use crate::lake::LakeStore;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
+use crate::pricing::PriceList;
 use crate::store::{EventPublisher, ReportStore, SummaryStore};
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
@@ -55,14 +58,16 @@ pub fn functions() -> Vec<&'static str> {
 /// `enrich-run backfill` lists the manifest streams of a time window; `enrich-run reindex` scans the runs table.
 pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS, SummaryStore::SCAN];
 
-/// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, then
-/// the writes: object, its data lake copies, conditional item, event, published flag; a writer that lost a race
-/// deletes its version.
+/// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, the
+/// run region's prices (GetProducts; the `PRICES_URI` object instead when one is named), then the writes: object,
+/// its data lake copies, conditional item, event, published flag; a writer that lost a race deletes its version.
 const ENRICH_RUN: &[&str] = &[
     HealthOmics::GET_RUN,
     HealthOmics::LIST_RUN_TASKS,
     HealthOmics::GET_RUN_TASK,
     ManifestPages::GET_LOG_EVENTS,
+    PriceList::GET_PRODUCTS,
+    prices::GET_OBJECT,
     SummaryStore::GET_ITEM,
     SummaryStore::PUT_ITEM,
     SummaryStore::UPDATE_ITEM,
@@ -107,7 +112,7 @@ mod tests {
         for action in all {
             let (service, name) = action.split_once(':').expect("service:Action");
             assert!(
-                ["omics", "logs", "dynamodb", "s3", "events"].contains(&service),
+                ["omics", "logs", "dynamodb", "s3", "events", "pricing"].contains(&service),
                 "{action}"
             );
             assert!(

@@ -34,6 +34,7 @@ pub mod logging;
 pub mod manifest;
 pub mod metrics;
 pub mod omics;
+pub mod pricing;
 pub mod record;
 pub mod status;
 pub mod store;

@@ -12,7 +12,8 @@
 //! 2. `analysis`: pure computations on records (inputs in, results out; settings passed in).
 //! 3. `error`, `config`, `clients`, `metrics`, `logging`: the one error enum, the configuration, the AWS clients,
 //!    EMF metric lines, logs.
-//! 4. `omics`, `manifest`, `events`: adapters to HealthOmics, its CloudWatch manifest and its EventBridge events.
+//! 4. `omics`, `manifest`, `events`, `pricing`: adapters to HealthOmics, its CloudWatch manifest, its EventBridge
+//!    events and the AWS Price List API.
 //! 5. `store`: S3 objects, DynamoDB items and the `Run Enriched` event of stored records; `lake`: the Parquet
 //!    copies of stored records.
 //! 6. `enrich`: turns a finished run into a record (reads the adapters, writes through `store`).
@@ -43,6 +44,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("omics", 4),
     ("manifest", 4),
     ("events", 4),
+    ("pricing", 4),
     ("store", 5),
     ("lake", 5),
     ("enrich", 6),

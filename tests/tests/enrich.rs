@@ -17,5 +17,7 @@ mod fleet;
 mod large;
 #[path = "enrich/late_manifest.rs"]
 mod late_manifest;
+#[path = "enrich/pricing.rs"]
+mod pricing;
 #[path = "enrich/quota.rs"]
 mod quota;

@@ -163,7 +163,7 @@ fn summarize(
         stats.running_seconds = round_to(stats.running_seconds, 3);
     }
     let storage = storage_cost(&run.head.run, region.as_deref(), &settings.prices);
-    let cost = costs.finish(storage, settings.info.clone());
+    let cost = costs.finish(storage, settings);
     let totals = Totals {
         tasks: run.tasks.len() as u64,
         cached_tasks: cached,
@@ -379,10 +379,8 @@ mod tests {
             c.delta.total_usd, None,
             "omics.r.xlarge is unpriced in both"
         );
-        assert!(
-            c.warnings
-                .iter()
-                .any(|w| w.starts_with("run a: no price for omics.r.xlarge"))
-        );
+        assert!(c.warnings.iter().any(|w| {
+            w.starts_with("run a: no price in us-east-1 for 1 instance type(s): omics.r.xlarge")
+        }));
     }
 }

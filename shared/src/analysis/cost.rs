@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::prices::{DYNAMIC_STORAGE, PriceTable, STATIC_STORAGE};
+use super::settings::Settings;
 pub use crate::record::cost::{
     ComputeCost, InstanceTypeCost, MOST_EXPENSIVE_LISTED, PriceTableInfo, RunCost, StorageCost,
     TaskCost,
@@ -288,10 +289,11 @@ impl CostAccumulator {
         self.top.truncate(MOST_EXPENSIVE_LISTED);
     }
 
-    /// The run's cost with `storage`.
-    pub fn finish(self, storage: StorageCost, prices: PriceTableInfo) -> RunCost {
+    /// The run's cost with `storage`, priced with `settings` (where its prices came from, and why, is reported).
+    pub fn finish(self, storage: StorageCost, settings: &Settings) -> RunCost {
         let region = self.region.as_deref().unwrap_or("an unknown region");
-        let mut warnings = unpriced_warnings(&self.unpriced, region);
+        let mut warnings = settings.price_warnings.clone();
+        warnings.extend(unpriced_warnings(&self.unpriced, region));
         if storage.usd.is_none() {
             warnings.push(storage.basis.clone());
         }
@@ -315,7 +317,8 @@ impl CostAccumulator {
         RunCost {
             currency: "USD".to_owned(),
             region: self.region,
-            prices,
+            prices: settings.info.clone(),
+            price_source: Some(settings.source),
             total_usd: complete.then_some(known),
             known_usd: known,
             complete,
@@ -328,25 +331,45 @@ impl CostAccumulator {
 }
 
 /// One warning per reason a task could not be priced, with how many tasks it affects: a cost that silently
-/// left tasks out would read as complete.
+/// left tasks out would read as complete. Unpriced instance types share one warning naming each type and the region,
+/// so a run on many types says in one sentence what the price table lacks.
 fn unpriced_warnings(unpriced: &BTreeMap<Unpriced, u64>, region: &str) -> Vec<String> {
-    unpriced
+    let mut warnings = Vec::new();
+    let types: Vec<String> = unpriced
         .iter()
-        .map(|(reason, count)| match reason {
-            Unpriced::InstanceType(instance) => {
-                format!("no price for {instance} in {region}: {count} task(s) have no cost")
-            }
-            Unpriced::Region => {
-                format!("the price table has no prices for {region}: {count} task(s) have no cost")
-            }
-            Unpriced::NoInstanceType => {
-                format!("{count} task(s) ran without a recorded instance type: no cost")
-            }
-            Unpriced::NoRunningTime => {
-                format!("{count} task(s) have no running time: no cost")
-            }
+        .filter_map(|(reason, count)| match reason {
+            Unpriced::InstanceType(instance) => Some(format!("{instance} ({count} task(s))")),
+            _ => None,
         })
-        .collect()
+        .collect();
+    if !types.is_empty() {
+        let tasks: u64 = unpriced
+            .iter()
+            .filter(|(reason, _)| matches!(reason, Unpriced::InstanceType(_)))
+            .map(|(_, count)| count)
+            .sum();
+        warnings.push(format!(
+            "no price in {region} for {} instance type(s): {}; {tasks} task(s) have no cost and the run total \
+             is unknown",
+            types.len(),
+            types.join(", ")
+        ));
+    }
+    for (reason, count) in unpriced {
+        match reason {
+            Unpriced::InstanceType(_) => {}
+            Unpriced::Region => warnings.push(format!(
+                "the price table has no prices for {region}: {count} task(s) have no cost"
+            )),
+            Unpriced::NoInstanceType => warnings.push(format!(
+                "{count} task(s) ran without a recorded instance type: no cost"
+            )),
+            Unpriced::NoRunningTime => {
+                warnings.push(format!("{count} task(s) have no running time: no cost"))
+            }
+        }
+    }
+    warnings
 }
 
 /// The per-instance-type lines, most expensive first (unpriced types last), then by name so the order is
@@ -397,6 +420,7 @@ fn total_basis(compute: &ComputeCost, storage: &StorageCost, complete: bool, kno
 mod tests {
     use super::*;
     use crate::record::RunMetrics;
+    use crate::record::cost::PriceSourceKind;
     use crate::time::parse_timestamp;
 
     fn prices() -> PriceTable {
@@ -520,11 +544,10 @@ mod tests {
         acc.observe(&task("1", Some("omics.c.large"), Some(600.0)), &p);
         acc.observe(&task("2", Some("omics.g5.2xlarge"), Some(1800.0)), &p);
         let storage = storage_cost(&run("STATIC", Some(1200), None), Some("us-east-1"), &p);
-        let info = PriceTableInfo {
-            origin: "test".into(),
-            retrieved: None,
-        };
-        let cost = acc.finish(storage, info.clone());
+        let settings = Settings::with_table(p.clone(), "test.json".into(), 0.1);
+        let cost = acc.finish(storage, &settings);
+        assert_eq!(cost.price_source, Some(PriceSourceKind::PricesUri));
+        assert_eq!(cost.prices.origin, "test.json");
         // 0.019133… + 0.8181 + 0.46032 = 1.297553 (compute summed unrounded: 0.0191333 + 0.8181 = 0.8372333)
         assert_eq!(cost.compute.usd, 0.837233);
         assert_eq!(cost.total_usd, Some(1.297553));
@@ -541,13 +564,20 @@ mod tests {
         acc.observe(&task("2", Some("omics.r.xlarge"), Some(600.0)), &p);
         acc.observe(&task("3", Some("omics.r.xlarge"), Some(600.0)), &p);
         let storage = storage_cost(&run("STATIC", Some(1200), None), Some("us-east-1"), &p);
-        let cost = acc.finish(storage, info);
+        acc.observe(&task("4", Some("omics.m.2xlarge"), Some(600.0)), &p);
+        let fallback = settings.with_price_warning("the Price List API failed".into());
+        let cost = acc.finish(storage, &fallback);
         assert_eq!(cost.total_usd, None);
         assert_eq!(cost.known_usd, 0.479453);
-        assert_eq!(cost.compute.unpriced_tasks, 2);
+        assert_eq!(cost.compute.unpriced_tasks, 3);
+        assert!(!cost.complete && !cost.compute.complete);
         assert_eq!(
             cost.warnings,
-            vec!["no price for omics.r.xlarge in us-east-1: 2 task(s) have no cost"]
+            vec![
+                "the Price List API failed",
+                "no price in us-east-1 for 2 instance type(s): omics.m.2xlarge (1 task(s)), omics.r.xlarge \
+                 (2 task(s)); 3 task(s) have no cost and the run total is unknown"
+            ]
         );
         let r = cost
             .compute

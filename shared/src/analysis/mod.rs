@@ -111,7 +111,7 @@ impl<'a> Analyzer<'a> {
     pub fn finish(self, status: &RunStatus, run: &RunInfo, failed: &[FailedTask]) -> RunAnalysis {
         let storage = storage_cost(run, self.region.as_deref(), &self.settings.prices);
         RunAnalysis {
-            cost: self.cost.finish(storage, self.settings.info.clone()),
+            cost: self.cost.finish(storage, self.settings),
             rightsizing: self.sizing.finish(&self.settings.prices),
             diagnosis: self.failures.finish(status, run, failed),
             task_groups: self.groups.finish(),

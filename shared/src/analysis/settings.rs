@@ -1,15 +1,21 @@
 //! What the analysis is configured with: the price table and the right-sizing headroom. The values are passed in
 //! explicitly ([`crate::config::load_analysis_settings`] reads `PRICES_URI` and `RIGHT_SIZING_HEADROOM` once at
-//! start); the analysis itself reads no environment and keeps no process-wide state.
+//! start); the analysis itself reads no environment and keeps no process-wide state. The enrichment may swap the
+//! price table for one resolved for the run's region ([`Settings::with_resolved_prices`],
+//! [`Settings::with_price_warning`]) before it builds a record.
 
 use std::sync::Arc;
 
 use super::prices::PriceTable;
 pub use super::prices::SettingsError;
 use crate::record::PriceTableInfo;
+pub use crate::record::cost::PriceSourceKind;
 
 /// Environment variable of the headroom: a fraction between 0 and 1 (0.1 = 10 % above the peak).
 pub const HEADROOM_VAR: &str = "RIGHT_SIZING_HEADROOM";
+
+/// [`crate::record::PriceTableInfo::origin`] of the bundled table.
+pub const BUNDLED_ORIGIN: &str = "bundled";
 
 /// Right-sizing headroom when [`HEADROOM_VAR`] is unset: 10 % above the peak.
 pub const DEFAULT_HEADROOM: f64 = 0.1;
@@ -21,6 +27,11 @@ pub struct Settings {
     pub prices: Arc<PriceTable>,
     /// Where it came from.
     pub info: PriceTableInfo,
+    /// Which kind of source that is (the report's `cost.priceSource`).
+    pub source: PriceSourceKind,
+    /// Why the prices are not the ones wanted (the Price List API failed and the bundled table stands in); each
+    /// becomes a cost warning.
+    pub price_warnings: Vec<String>,
     /// Right-sizing headroom.
     pub headroom: f64,
 }
@@ -30,15 +41,21 @@ impl Default for Settings {
     fn default() -> Self {
         Self::with_table(
             PriceTable::bundled(),
-            "bundled".to_owned(),
+            BUNDLED_ORIGIN.to_owned(),
             DEFAULT_HEADROOM,
         )
     }
 }
 
 impl Settings {
-    /// Settings around `prices` read from `origin`.
+    /// Settings around `prices` read from `origin`: `bundled` (the compiled-in table), else the `PRICES_URI` the
+    /// table was read from.
     pub fn with_table(prices: PriceTable, origin: String, headroom: f64) -> Self {
+        let source = if origin == BUNDLED_ORIGIN {
+            PriceSourceKind::Bundled
+        } else {
+            PriceSourceKind::PricesUri
+        };
         let info = PriceTableInfo {
             origin,
             retrieved: prices.retrieved.clone(),
@@ -46,8 +63,37 @@ impl Settings {
         Self {
             prices: Arc::new(prices),
             info,
+            source,
+            price_warnings: Vec::new(),
             headroom,
         }
+    }
+
+    /// The same settings with `prices` resolved for one run from `source` (`origin` says where exactly, e.g. the
+    /// Price List API and its region).
+    pub fn with_resolved_prices(
+        &self,
+        prices: Arc<PriceTable>,
+        source: PriceSourceKind,
+        origin: String,
+    ) -> Self {
+        Self {
+            info: PriceTableInfo {
+                origin,
+                retrieved: prices.retrieved.clone(),
+            },
+            prices,
+            source,
+            price_warnings: Vec::new(),
+            headroom: self.headroom,
+        }
+    }
+
+    /// The same settings with a warning about where the prices come from (reported in the cost section).
+    pub fn with_price_warning(&self, warning: String) -> Self {
+        let mut settings = self.clone();
+        settings.price_warnings.push(warning);
+        settings
     }
 
     /// Parses the headroom variable's value.

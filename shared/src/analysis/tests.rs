@@ -176,7 +176,10 @@ fn cost_of_the_sample_run() {
     assert_eq!(cost.known_usd, 2.392733);
     assert_eq!(
         cost.warnings,
-        vec!["no price for omics.r.xlarge in us-east-1: 1 task(s) have no cost"]
+        vec![
+            "no price in us-east-1 for 1 instance type(s): omics.r.xlarge (1 task(s)); 1 task(s) have no \
+             cost and the run total is unknown"
+        ]
     );
     assert!(
         cost.basis

@@ -132,6 +132,16 @@ impl EnrichmentBuilder {
         self.api_run.is_some()
     }
 
+    /// The run's region, from its ARN (GetRun's, else the manifest's): where its prices are looked up.
+    pub fn run_region(&self) -> Option<String> {
+        let arn = self
+            .api_run
+            .as_ref()
+            .and_then(|r| r.arn.clone())
+            .or_else(|| self.manifest_run.as_ref().and_then(|r| r.arn.clone()));
+        crate::analysis::cost::region_from_arn(arn.as_deref())
+    }
+
     /// Merges one manifest page.
     pub fn add_manifest_page(&mut self, page: ManifestPage) {
         if let Some(run) = page.run {

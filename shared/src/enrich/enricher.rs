@@ -17,6 +17,7 @@ use crate::ids::RunId;
 use crate::lake::LakeStore;
 use crate::manifest::ManifestReader;
 use crate::omics::{HealthOmics, Pacing, Run};
+use crate::pricing::PriceResolver;
 use crate::record::{RunUuid, SCHEMA_VERSION, TaskListing};
 use crate::status::RunStatus;
 use crate::store::{
@@ -135,6 +136,7 @@ pub struct Enricher {
     manifest_wait: Duration,
     settings: Arc<Settings>,
     lake: LakeStore,
+    prices: Option<PriceResolver>,
 }
 
 impl Enricher {
@@ -156,6 +158,7 @@ impl Enricher {
             manifest_wait: config.manifest_wait,
             settings: Arc::new(Settings::default()),
             lake: LakeStore::new(clients.s3.clone(), config.reports_bucket()?),
+            prices: None,
         })
     }
 
@@ -169,6 +172,15 @@ impl Enricher {
     pub fn with_settings(self, settings: Settings) -> Self {
         Self {
             settings: Arc::new(settings),
+            ..self
+        }
+    }
+
+    /// The same enricher pricing each run from the AWS Price List API for the run's region (cached by
+    /// `resolver`), the configured settings' table standing in when that fails; `PRICES_URI` still wins.
+    pub fn with_price_list(self, resolver: PriceResolver) -> Self {
+        Self {
+            prices: Some(resolver),
             ..self
         }
     }
@@ -302,14 +314,21 @@ impl Enricher {
         Ok(())
     }
 
-    /// Builds the record on the blocking pool: serialising and compressing a large run's rows is CPU work that
-    /// would otherwise stall the async runtime.
+    /// Builds the record on the blocking pool (with the run's prices resolved first): serialising and compressing
+    /// a large run's rows is CPU work that would otherwise stall the async runtime.
     async fn build_off_thread(
         &self,
         builder: EnrichmentBuilder,
         inputs: BuildInputs,
     ) -> Result<BuiltRecord> {
-        let settings = Arc::clone(&self.settings);
+        let settings = match &self.prices {
+            Some(resolver) => {
+                resolver
+                    .settings_for_run(&self.settings, builder.run_region().as_deref())
+                    .await
+            }
+            None => Arc::clone(&self.settings),
+        };
         tokio::task::spawn_blocking(move || builder.build(inputs, &settings))
             .await
             .map_err(|e| Error::Internal(format!("building the record: {e}")))?

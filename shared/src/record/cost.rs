@@ -108,6 +108,9 @@ pub struct RunCost {
     pub region: Option<String>,
     /// Which price table was used.
     pub prices: PriceTableInfo,
+    /// Where the prices came from: the AWS Price List API, the bundled table or `PRICES_URI`; absent in records
+    /// written before prices were resolved per run.
+    pub price_source: Option<PriceSourceKind>,
     /// compute + storage; null unless both are complete.
     pub total_usd: Option<f64>,
     /// The known part: priced compute + storage when known.
@@ -133,4 +136,29 @@ pub struct PriceTableInfo {
     pub origin: String,
     /// The table's `retrieved` date.
     pub retrieved: Option<String>,
+}
+
+/// Where the prices of a report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriceSourceKind {
+    /// The AWS Price List API (`GetProducts`, ServiceCode `AmazonOmics`), for the run's region.
+    #[serde(rename = "price-list-api")]
+    PriceListApi,
+    /// The table bundled with the functions (`shared/data/prices.json`).
+    #[serde(rename = "bundled")]
+    Bundled,
+    /// The table `PRICES_URI` names.
+    #[serde(rename = "PRICES_URI")]
+    PricesUri,
+}
+
+impl PriceSourceKind {
+    /// The name the report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PriceListApi => "price-list-api",
+            Self::Bundled => "bundled",
+            Self::PricesUri => "PRICES_URI",
+        }
+    }
 }

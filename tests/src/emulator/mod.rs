@@ -12,6 +12,8 @@
 //! | `GET`/`POST /_emulator/faults` | read / set `{"throttleRate","errorRate","latencyMs","seed","quota"}` ([`quota`]) |
 //! | `GET /_emulator/stats`, `POST /_emulator/stats/reset` | request counters per operation |
 //! | `GET /_emulator/health` | `{"runs": n}` |
+//! | `POST /` (`X-Amz-Target: AWSPriceListService.GetProducts`) | the AWS Price List API from a fixture ([`pricing`]) |
+//! | `GET`/`POST /_emulator/pricing` | Price List request counts / `{"failing": bool}` |
 
 mod admin;
 pub mod errors;
@@ -19,6 +21,7 @@ pub mod faults;
 pub mod logs;
 mod middleware;
 pub mod pagination;
+pub mod pricing;
 pub mod quota;
 mod routes;
 pub mod seed;
@@ -92,6 +95,7 @@ impl Emulator {
             .route("/_emulator/stats", get(admin::get_stats))
             .route("/_emulator/stats/reset", post(admin::reset_stats))
             .route("/_emulator/health", get(admin::health))
+            .merge(pricing::router())
             .fallback(routes::unknown_operation)
             .method_not_allowed_fallback(routes::unknown_operation)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -24,7 +24,7 @@ use serde_yaml_ng::Value;
 const NOT_LAMBDA: &[&str] = &["local-api"];
 
 /// Actions without resource-level permissions: the only ones a statement may grant on `*`.
-const NO_RESOURCE_LEVEL: &[&str] = &["omics:ListRuns"];
+const NO_RESOURCE_LEVEL: &[&str] = &["omics:ListRuns", "pricing:GetProducts"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
