@@ -922,6 +922,44 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
     return "\n".join(out) + "\n"
 
 
+FLEET_TARGETS = {"summary": 1000.0, "reportsFirstPage": 50.0, "reportsNextPage": 50.0, "profile": 100.0}
+
+
+def bench_fleet(stack: "Stack", target: Path, runs: int) -> dict | None:
+    """The fleet routes over `runs` stored runs written straight to the stack's table (tests/src/bin/bench-fleet.rs)."""
+    binary = target / "bench-fleet"
+    if not binary.exists() or runs <= 0:
+        log(f"{binary} missing or --fleet-runs 0: no fleet rows")
+        return None
+    log(f"fleet: bench-fleet --runs {runs}")
+    env = dict(stack.function_env(), RUST_LOG="warn")
+    done = subprocess.run([str(binary), "--runs", str(runs), "--local-api", str(target / "local-api")],
+                          env=env, capture_output=True, text=True, timeout=1800)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON "):])
+    raise RuntimeError(f"bench-fleet printed no BENCH_JSON line:\n{done.stdout}\n{done.stderr}")
+
+
+def render_fleet(fleet: dict) -> str:
+    rows = [
+        f"## Fleet routes over {fleet['runs']:,} stored runs (`bench-fleet`, release `local-api`, moto)",
+        "",
+        f"Seeded in {fleet['seedSeconds']:.1f} s; `/fleet/summary` summed {fleet['summedRuns']:,} runs.",
+        "",
+        "| route | p50 ms | max ms | target ms | met | DynamoDB RCU per request |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = {"summary": "`GET /fleet/summary` (all runs, by workflow)", "reportsFirstPage": "`GET /reports` first page",
+             "reportsNextPage": "`GET /reports` next page", "profile": "`GET /workflows/{id}/profile?runs=20`"}
+    for key, label in names.items():
+        row = fleet[key]
+        met = "yes" if row["p50Ms"] <= FLEET_TARGETS[key] else "no"
+        rows.append(f"| {label} | {row['p50Ms']:.1f} | {row.get('maxMs', row['p50Ms']):.1f} | "
+                    f"{FLEET_TARGETS[key]:.0f} | {met} | {row['rcu']} |")
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default="1000,10000,100000", help="run sizes (comma-separated)")
@@ -939,6 +977,7 @@ def main() -> int:
     parser.add_argument("--quota-uncached-target", type=int, default=20000, help="also this size without a run cache")
     parser.add_argument("--quota-concurrent", type=int, default=10000, help="size of the four runs enriched at once")
     parser.add_argument("--quota-only", action="store_true", help="only the quota rows (no analyzer, no API load)")
+    parser.add_argument("--fleet-runs", type=int, default=10000, help="stored runs of the fleet rows (0: none)")
     args = parser.parse_args()
     args.quota_tasks = [int(x) for x in args.quota_tasks.split(",") if x]
     args.python_tasks = {int(x) for x in args.python_tasks.split(",") if x}
@@ -968,6 +1007,7 @@ def main() -> int:
                 + (f"{r['theirs']['wall']:.2f} s" if r["theirs"] else "not run")
             )
         quota = bench_quota(stack, target, args) if args.quota_tasks else None
+        fleet = None if args.quota_only else bench_fleet(stack, target, args.fleet_runs)
     finally:
         stack.stop()
     load = None
@@ -977,6 +1017,8 @@ def main() -> int:
         else:
             log(f"{target / 'bench-load'} missing: no API load figures (cargo build --release -p omics-introspect-tests)")
     report = render(results, load, binary_sizes(target), args, time.monotonic() - started, quota)
+    if fleet:
+        report = report.rstrip("\n") + "\n\n" + render_fleet(fleet)
     print(report)
     if args.write:
         Path(args.write).write_text(report)

@@ -54,11 +54,17 @@ fn objects_hold_the_run_and_every_task_with_the_records_figures() {
     let objects = build_objects(&run.head, &run.tasks, &prices, Some("germline-wf")).unwrap();
     assert_eq!(
         objects.run_key(),
-        "lake/runs/year=2024/month=01/day=01/run-1000001-uuid-1000001.parquet"
+        format!(
+            "lake/runs/year=2024/month=01/day=01/run-1000001-{}.parquet",
+            run.head.uuid
+        )
     );
     assert_eq!(
         objects.tasks_key(),
-        "lake/tasks/year=2024/month=01/day=01/run-1000001-uuid-1000001.parquet"
+        format!(
+            "lake/tasks/year=2024/month=01/day=01/run-1000001-{}.parquet",
+            run.head.uuid
+        )
     );
 
     let (reader, runs) = rows(&objects.run);
@@ -147,7 +153,10 @@ fn a_run_without_a_stop_time_is_filed_under_its_creation_date() {
     run.head.run.stop_time = None;
     assert_eq!(
         object_name(&run.head),
-        "year=2023/month=12/day=31/run-1000001-uuid-1000001.parquet"
+        format!(
+            "year=2023/month=12/day=31/run-1000001-{}.parquet",
+            run.head.uuid
+        )
     );
     run.head.run.creation_time = None;
     assert!(object_name(&run.head).starts_with("year=2024/month=01/day=01/"));
