@@ -10,12 +10,12 @@ import gzip
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import boto3
 import pytest
+from conftest import require_env
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "omics-introspect-run-enriched"
@@ -28,29 +28,6 @@ FINISHED = [
     ("run-status-completed-nextflow.json", "1000004", "1a2b3c4d-5e6f-4a7b-8c0d-1e2f3a4b5c6d", "COMPLETED", 13, True),
     ("run-status-completed-legacy.json", "1000006", "5e0c8a2f-7b1d-4c3e-a9f4-2d6b8e1f0c37", "COMPLETED", 250, True),
 ]
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.fail(f"{name} is not set: run the tests through `make test`, which starts the local stack and sources "
-                    ".local/stack.env")
-    return value
-
-
-@pytest.fixture(scope="module")
-def binary() -> Path:
-    _env("AWS_ENDPOINT_URL")
-    _env("OMICS_EMULATOR_URL")
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "local-resources.py")], check=True, capture_output=True)
-    # `make test` builds every target once with the tests' features (PREBUILT_BINARIES=1); building again here
-    # would resolve other features and recompile the SDK.
-    if os.environ.get("PREBUILT_BINARIES") != "1":
-        subprocess.run(["cargo", "build", "--quiet", "-p", "enrich-run"], cwd=ROOT, check=True)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    path = target / "debug" / "enrich-run"
-    assert path.exists(), path
-    return path
 
 
 @pytest.fixture(scope="module")

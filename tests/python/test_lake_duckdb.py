@@ -16,13 +16,13 @@ import json
 import math
 import os
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import boto3
 import duckdb
 import pytest
+from conftest import require_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "sql" / "athena"
@@ -37,27 +37,6 @@ RUNS = [
 ]
 
 
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.fail(f"{name} is not set: run the tests through `make test`, which starts the local stack and sources "
-                    ".local/stack.env")
-    return value
-
-
-@pytest.fixture(scope="module")
-def binary() -> Path:
-    _env("AWS_ENDPOINT_URL")
-    _env("OMICS_EMULATOR_URL")
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "local-resources.py")], check=True, capture_output=True)
-    # `make test` builds every target once (PREBUILT_BINARIES=1); building again would recompile the SDK.
-    if os.environ.get("PREBUILT_BINARIES") != "1":
-        subprocess.run(["cargo", "build", "--quiet", "-p", "enrich-run"], cwd=ROOT, check=True)
-    path = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "enrich-run"
-    assert path.exists(), path
-    return path
-
-
 @pytest.fixture(scope="module")
 def s3():
     return boto3.client("s3")
@@ -65,10 +44,10 @@ def s3():
 
 def clear(run_id: str, uuid: str) -> None:
     """Removes the stored item and report so the next enrichment writes (and emits its metrics) again."""
-    boto3.client("dynamodb").delete_item(TableName=_env("RUNS_TABLE_NAME"),
+    boto3.client("dynamodb").delete_item(TableName=require_env("RUNS_TABLE_NAME"),
                                          Key={"pk": {"S": f"RUN#{run_id}"}, "sk": {"S": uuid}})
     s3 = boto3.client("s3")
-    bucket = _env("REPORTS_BUCKET_NAME")
+    bucket = require_env("REPORTS_BUCKET_NAME")
     key = f"runs/{run_id}/{uuid}/report.json.gz"
     for version in s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", []):
         if version["Key"] == key:
@@ -100,7 +79,7 @@ def enriched(binary):
 def lake(enriched, s3, tmp_path_factory) -> Path:
     """The sample runs' lake objects, downloaded with their keys (Hive layout kept)."""
     root = tmp_path_factory.mktemp("lake")
-    bucket = _env("REPORTS_BUCKET_NAME")
+    bucket = require_env("REPORTS_BUCKET_NAME")
     names = {f"run-{run_id}-{uuid}.parquet" for _, run_id, uuid in RUNS}
     found = defaultdict(int)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="lake/"):
@@ -118,7 +97,7 @@ def lake(enriched, s3, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def reports(enriched, s3) -> list:
     """The stored records of the sample runs."""
-    bucket = _env("REPORTS_BUCKET_NAME")
+    bucket = require_env("REPORTS_BUCKET_NAME")
     out = []
     for _, run_id, uuid in RUNS:
         body = s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/{uuid}/report.json.gz")["Body"].read()
