@@ -143,25 +143,43 @@ impl SummaryStore {
     /// Writes `record` unless a record at least as good is stored (see [`decide`]).
     pub async fn put_if_better(&self, record: &SummaryRecord) -> Result<PutOutcome> {
         let m = &record.summary;
+        let values = [
+            (":quality", AttributeValue::N(m.quality().to_string())),
+            (":lines", AttributeValue::N(m.manifest_lines.to_string())),
+            (":schema", AttributeValue::N(m.schema_version.to_string())),
+        ];
+        Ok(if self.put_if(record, WRITE_CONDITION, values).await? {
+            PutOutcome::Written
+        } else {
+            PutOutcome::ConditionFailed
+        })
+    }
+
+    /// Writes `record` if `condition` (with `values`) holds; `false` when it did not (nothing written).
+    async fn put_if<const N: usize>(
+        &self,
+        record: &SummaryRecord,
+        condition: &str,
+        values: [(&str, AttributeValue); N],
+    ) -> Result<bool> {
+        let values = values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(record.to_item()))
-            .condition_expression(WRITE_CONDITION)
-            .expression_attribute_values(":quality", AttributeValue::N(m.quality().to_string()))
-            .expression_attribute_values(":lines", AttributeValue::N(m.manifest_lines.to_string()))
-            .expression_attribute_values(":schema", AttributeValue::N(m.schema_version.to_string()))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(PutOutcome::Written),
+            Ok(_) => Ok(true),
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Ok(PutOutcome::ConditionFailed)
+                Ok(false)
             }
             Err(err) => Err(Error::from_sdk(
                 SERVICE,
@@ -200,30 +218,9 @@ impl SummaryStore {
     /// Rewrites the item of `record` (same report, recomputed summary and fleet attributes) if the stored item
     /// still points at that report; `false` when a newer record replaced it meanwhile (nothing written).
     pub async fn put_reindexed(&self, record: &SummaryRecord) -> Result<bool> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(record.to_item()))
-            .condition_expression("reportSha256 = :sha")
-            .expression_attribute_values(":sha", AttributeValue::S(record.report.sha256.clone()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::from_sdk(
-                SERVICE,
-                err,
-                Lookup::configured(RUNS_TABLE_NAME),
-            )),
-        }
+        let sha = AttributeValue::S(record.report.sha256.clone());
+        self.put_if(record, "reportSha256 = :sha", [(":sha", sha)])
+            .await
     }
 
     pub const UPDATE_ITEM: &str = "dynamodb:UpdateItem"; // IAM action, see crate::iam
