@@ -69,6 +69,24 @@ pub mod optional {
     }
 }
 
+/// Serde for a required `Timestamp`: writes the API format, reads every shape [`parse_timestamp`] knows.
+pub mod required {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{Timestamp, format_timestamp, parse_timestamp};
+
+    /// Writes an ISO-8601 string.
+    pub fn serialize<S: Serializer>(value: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format_timestamp(value))
+    }
+
+    /// Reads an ISO-8601 string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        parse_timestamp(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ use crate::analysis::prices;
 use crate::error::{Error, Result};
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
-use crate::store::{FleetIndex, ReportStore, SummaryStore};
+use crate::store::{FleetDays, FleetIndex, ReportStore, SummaryStore};
 
 /// Largest request body read; the API's routes take none.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -190,9 +190,15 @@ pub static ROUTES: &[Route] = &[
     },
 ];
 
-/// The fleet routes read the runs table's indexes only (no S3 report, no HealthOmics); at cold start, the price
-/// table when `PRICES_URI` names an S3 object (the profile prices its recommendations).
-const FLEET_INDEX: &[&str] = &[FleetIndex::QUERY, prices::GET_OBJECT];
+/// The fleet routes read the runs table only (no S3 report, no HealthOmics): its indexes, its day buckets, and
+/// the whole item of a run written before fleet rows were kept; at cold start, the price table when `PRICES_URI`
+/// names an S3 object (the profile prices its recommendations).
+const FLEET_INDEX: &[&str] = &[
+    FleetIndex::QUERY,
+    FleetDays::QUERY,
+    SummaryStore::GET_ITEM,
+    prices::GET_OBJECT,
+];
 
 /// The route of `function`, if it serves one.
 pub fn route_of(function: &str) -> Option<&'static Route> {

@@ -22,6 +22,7 @@ use crate::record::{RunUuid, SCHEMA_VERSION, TaskListing};
 use crate::status::RunStatus;
 use crate::store::{
     EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
+    fleet_row, fleet_time,
 };
 use crate::time::{Timestamp, format_timestamp, parse_timestamp};
 
@@ -404,6 +405,7 @@ impl Enricher {
             total_ms = timings.started.elapsed().as_millis() as u64,
             "stored enriched run"
         );
+        self.file_row(&record, existing.as_ref()).await?;
         self.publisher.publish(&record).await?;
         self.summaries
             .mark_published(run_id, uuid, &record.report.sha256)
@@ -522,6 +524,9 @@ impl Enricher {
 
     /// A stored record stays; publishes its event if a crash left it unpublished.
     async fn unchanged(&self, record: Box<SummaryRecord>, reason: &str) -> Result<EnrichOutcome> {
+        // A crash after the item and before its day bucket left the run out of the fleet summary: file it again
+        // (nothing is written when the bucket already holds this row).
+        self.file_row(&record, None).await?;
         let mut republished = false;
         if !record.event_published {
             self.publisher.publish(&record).await?;
@@ -541,6 +546,26 @@ impl Enricher {
             reason: reason.to_owned(),
             republished,
         })
+    }
+
+    /// Files the stored record's fleet row in its day bucket, and takes the previous record's row out of its own
+    /// day when the run's stop day changed (a record without a stop time replaced by one with it).
+    async fn file_row(
+        &self,
+        record: &SummaryRecord,
+        previous: Option<&SummaryRecord>,
+    ) -> Result<()> {
+        let Some(row) = fleet_row(&record.summary) else {
+            return Ok(());
+        };
+        let days = self.summaries.fleet_days();
+        days.upsert(&row).await?;
+        if let Some(before) = previous.and_then(|p| fleet_time(&p.summary)) {
+            if before.date_naive() != row.filed_at.date_naive() {
+                days.remove(&row.run_key(), &before).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A concurrent invocation stored an equal or better record (`winner`, as read after our write) between our

@@ -1,7 +1,8 @@
 //! `enrich-run reindex`: rewrites every summary item (and the lake's Parquet copy) from its stored S3 record, so
-//! records written before the fleet index carry its keys and facts. No HealthOmics call; idempotent (an item already at the current fleet
-//! version is left alone unless forced, and a rewrite is conditional on the item still pointing at the same
-//! record, so a concurrent enrichment always wins).
+//! records written before the fleet index carry its keys, facts and fleet row, and every run is filed in its fleet
+//! day bucket. No HealthOmics call; idempotent (an item whose facts are current is only rewritten as it is, unless
+//! forced; a rewrite is conditional on the item still pointing at the same record, so a concurrent enrichment
+//! always wins; a day bucket keeps one row per run).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use crate::analysis::{Settings, analyze};
 use crate::error::{Error, Result};
 use crate::lake::{LakeStore, write_run};
 use crate::record::EnrichedRun;
-use crate::store::{FLEET_VERSION, ReportStore, SummaryRecord, SummaryStore};
+use crate::store::{FLEET_VERSION, ReportStore, SummaryRecord, SummaryStore, fleet_row};
 
 /// What happened to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,11 +93,13 @@ impl Reindexer {
         }
     }
 
-    /// Recomputes one item from its record.
+    /// Recomputes one item from its record (only rewritten with its fleet row when its facts are current and
+    /// `force` is not set), then files the run's row in its day bucket.
     pub async fn reindex(&self, stored: SummaryRecord, force: bool) -> Result<Reindexed> {
         let current = stored.summary.facts.is_some();
         if current && !force {
-            return Ok(Reindexed::Current);
+            let written = self.summaries.put_reindexed(&stored).await?;
+            return self.file_row(&stored, written, Reindexed::Current).await;
         }
         let gzip = self.reports.get(&stored.report).await?;
         let run: EnrichedRun = serde_json::from_slice(&gunzip(&gzip)?)
@@ -126,10 +129,22 @@ impl Reindexer {
         let written = self.summaries.put_reindexed(&record).await?;
         tracing::info!(run_id = %record.summary.run_id, uuid = %record.summary.uuid, written,
                        fleet_version = FLEET_VERSION, "reindexed");
-        Ok(if written {
-            Reindexed::Written
-        } else {
-            Reindexed::Replaced
-        })
+        self.file_row(&record, written, Reindexed::Written).await
+    }
+
+    /// Files the row of a rewritten item in its day bucket; a replaced item's enrichment filed its own.
+    async fn file_row(
+        &self,
+        record: &SummaryRecord,
+        written: bool,
+        outcome: Reindexed,
+    ) -> Result<Reindexed> {
+        if !written {
+            return Ok(Reindexed::Replaced);
+        }
+        if let Some(row) = fleet_row(&record.summary) {
+            self.summaries.fleet_days().upsert(&row).await?;
+        }
+        Ok(outcome)
     }
 }

@@ -15,6 +15,7 @@ pub mod comparison;
 pub mod cost;
 pub mod diagnosis;
 pub mod fleet;
+pub mod fleet_row;
 pub mod ids;
 pub mod lenient;
 pub mod math;

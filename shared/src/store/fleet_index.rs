@@ -5,13 +5,18 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::fleet_item::stop_month;
+use super::SummaryStore;
+use super::fleet_item::{
+    FLEET_ROW, TASK_GROUPS, fleet_time, read_row, read_task_groups, stop_month,
+};
 use super::item::SummaryRecord;
 use crate::config::vars::RUNS_TABLE_NAME;
 use crate::error::{Error, Lookup, Result};
+use crate::record::fleet_row::{FleetRow, FleetRun};
+use crate::record::{RunId, RunUuid};
 use crate::time::{Timestamp, format_timestamp};
 
 /// Service name used in errors and logs.
@@ -57,12 +62,21 @@ pub struct IndexFilter {
 /// One page of a partition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexPage {
-    /// Items, newest stop time first.
-    pub records: Vec<SummaryRecord>,
+    /// Runs, newest stop time first.
+    pub runs: Vec<FleetRun>,
     /// Where the next page starts; `None` at the end of the partition.
     pub next: Option<HashMap<String, String>>,
     /// Read capacity units DynamoDB reported for the page.
     pub consumed_rcu: f64,
+}
+
+/// What a fleet query reads of each run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The run's row only.
+    Rows,
+    /// The row and the task groups (workflow profiles; `byWorkflow` projects them).
+    RowsAndGroups,
 }
 
 /// The months (`YYYY-MM`) a window of stop times touches, newest first.
@@ -107,9 +121,18 @@ impl FleetIndex {
         filter: &IndexFilter,
         limit: i32,
         start: Option<HashMap<String, String>>,
+        reading: Reading,
     ) -> Result<IndexPage> {
         let (index, key, value) = partition.index();
-        let mut names = HashMap::from([("#pk".to_owned(), key.to_owned())]);
+        let mut names = HashMap::from([
+            ("#pk".to_owned(), key.to_owned()),
+            ("#row".to_owned(), FLEET_ROW.to_owned()),
+        ]);
+        let mut projection = "#row, stopKey".to_owned();
+        if reading == Reading::RowsAndGroups {
+            names.insert("#groups".to_owned(), TASK_GROUPS.to_owned());
+            projection.push_str(", #groups");
+        }
         let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(value.to_owned()))]);
         let mut condition = "#pk = :pk".to_owned();
         let bound = |t: &Option<Timestamp>| t.as_ref().map(format_timestamp);
@@ -146,20 +169,18 @@ impl FleetIndex {
             .set_expression_attribute_values(Some(values))
             .scan_index_forward(false)
             .limit(limit)
-            .select(Select::AllAttributes)
+            .projection_expression(projection)
             .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .set_exclusive_start_key(start.map(to_key))
             .send()
             .await
             .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
-        let records = out
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(SummaryRecord::from_item)
-            .collect::<Result<Vec<_>>>()?;
+        let mut runs = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            runs.push(self.run_of(&item, reading).await?);
+        }
         Ok(IndexPage {
-            records,
+            runs,
             next: out
                 .last_evaluated_key
                 .filter(|k| !k.is_empty())
@@ -171,18 +192,70 @@ impl FleetIndex {
         })
     }
 
-    /// Every item of `partition` that passes `filter`, newest first, and the read units consumed.
+    /// A run of a query's page: its row, or (an item written before rows were kept, until `enrich-run
+    /// reindex` rewrites it) the row computed from the whole item, read by the key its `stopKey` names.
+    async fn run_of(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+        reading: Reading,
+    ) -> Result<FleetRun> {
+        if let Some(row) = read_row(item)? {
+            return Ok(FleetRun {
+                row,
+                task_groups: read_task_groups(item)?,
+            });
+        }
+        let stored = match item.get("stopKey") {
+            Some(AttributeValue::S(key)) => self.item_of(key).await?,
+            _ => None,
+        };
+        let record = stored.ok_or_else(|| {
+            Error::Internal("a fleet index entry has neither a fleetRow nor a stored item".into())
+        })?;
+        let summary = &record.summary;
+        let filed_at = fleet_time(summary).unwrap_or_default();
+        let task_groups = match reading {
+            Reading::RowsAndGroups => summary
+                .facts
+                .as_ref()
+                .map(|f| f.task_groups.clone())
+                .unwrap_or_default(),
+            Reading::Rows => Vec::new(),
+        };
+        Ok(FleetRun {
+            row: FleetRow::of(summary, filed_at),
+            task_groups,
+        })
+    }
+
+    /// The summary item a `stopKey` (`<time>#<run id>#<uuid>`) names.
+    async fn item_of(&self, stop_key: &str) -> Result<Option<SummaryRecord>> {
+        let mut parts = stop_key.rsplitn(3, '#');
+        let (Some(uuid), Some(run_id)) = (parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let (Ok(run_id), Ok(uuid)) = (RunId::parse(run_id), RunUuid::parse(uuid)) else {
+            return Ok(None);
+        };
+        SummaryStore::new(self.client.clone(), self.table.clone())
+            .get(&run_id, &uuid)
+            .await
+    }
+
+    /// Every run of `partition` that passes `filter`, newest first, and the read units consumed.
     pub async fn all(
         &self,
         partition: &IndexPartition,
         filter: &IndexFilter,
-    ) -> Result<(Vec<SummaryRecord>, f64)> {
+    ) -> Result<(Vec<FleetRun>, f64)> {
         let mut records = Vec::new();
         let mut consumed = 0.0;
         let mut start = None;
         loop {
-            let page = self.page(partition, filter, 1000, start).await?;
-            records.extend(page.records);
+            let page = self
+                .page(partition, filter, 1000, start, Reading::Rows)
+                .await?;
+            records.extend(page.runs);
             consumed += page.consumed_rcu;
             start = page.next;
             if start.is_none() {

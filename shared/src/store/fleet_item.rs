@@ -8,6 +8,9 @@
 //! - `workflowId`, `batchId`, `runGroupId`: partition keys of `byWorkflow`, `byBatch`, `byRunGroup` (sparse: a
 //!   run without the value is not in that index).
 //!
+//! `fleetRow` is the run's [`FleetRow`] as JSON: the one attribute the fleet routes read (with `taskGroups` for
+//! profiles); the indexes project only it and the attributes their filters name.
+//!
 //! Task groups are one binary attribute (`taskGroups`, gzip JSON): read whole, never queried.
 
 use std::collections::{BTreeMap, HashMap};
@@ -17,8 +20,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::{Error, Result};
 use crate::record::EnrichmentSummary;
-use crate::record::fleet::RunFacts;
+use crate::record::fleet::{RunFacts, TaskGroupStats};
+use crate::record::fleet_row::FleetRow;
 use crate::time::{Timestamp, format_timestamp, parse_timestamp};
+
+/// The attribute holding the run's [`FleetRow`] (JSON).
+pub const FLEET_ROW: &str = "fleetRow";
+/// The attribute holding the run's task groups (gzip JSON).
+pub const TASK_GROUPS: &str = "taskGroups";
 
 /// Version of the fleet attributes; an item without it has no facts (written before the fleet index).
 pub const FLEET_VERSION: u64 = 1;
@@ -30,6 +39,11 @@ pub fn fleet_time(summary: &EnrichmentSummary) -> Option<Timestamp> {
         .or(summary.start_time)
         .or(summary.creation_time)
         .or_else(|| parse_timestamp(&summary.enriched_at).ok())
+}
+
+/// The run's [`FleetRow`], filed at its [`fleet_time`].
+pub fn fleet_row(summary: &EnrichmentSummary) -> Option<FleetRow> {
+    fleet_time(summary).map(|time| FleetRow::of(summary, time))
 }
 
 /// `stopKey` of a run.
@@ -56,6 +70,9 @@ pub(super) fn put_fleet(item: &mut HashMap<String, AttributeValue>, summary: &En
         let uuid = summary.uuid.to_string();
         item.insert("stopKey".into(), s(stop_key(&time, &summary.run_id, &uuid)));
         item.insert("stopMonth".into(), s(stop_month(&time)));
+        if let Ok(row) = serde_json::to_string(&FleetRow::of(summary, time)) {
+            item.insert(FLEET_ROW.into(), s(row));
+        }
     }
     let Some(f) = &summary.facts else { return };
     let mut put = |name: &str, value: AttributeValue| {
@@ -78,7 +95,7 @@ pub(super) fn put_fleet(item: &mut HashMap<String, AttributeValue>, summary: &En
         ),
     );
     if let Some(bytes) = gzip_json(&f.task_groups) {
-        put("taskGroups", AttributeValue::B(Blob::new(bytes)));
+        put(TASK_GROUPS, AttributeValue::B(Blob::new(bytes)));
     }
     for (name, value) in [("storageUsd", f.storage_usd), ("totalUsd", f.total_usd)] {
         if let Some(value) = value {
@@ -114,11 +131,7 @@ pub(super) fn read_facts(item: &HashMap<String, AttributeValue>) -> Result<Optio
     if !item.contains_key("fleetVersion") {
         return Ok(None);
     }
-    let bad = |name: &str| {
-        Error::Internal(format!(
-            "stored run summary has a missing or malformed {name}"
-        ))
-    };
+    let bad = malformed;
     let text = |name: &str| match item.get(name) {
         Some(AttributeValue::S(v)) => Some(v.clone()),
         _ => None,
@@ -145,13 +158,7 @@ pub(super) fn read_facts(item: &HashMap<String, AttributeValue>) -> Result<Optio
             .collect::<Result<BTreeMap<String, u64>>>()?,
         _ => BTreeMap::new(),
     };
-    let task_groups = match item.get("taskGroups") {
-        Some(AttributeValue::B(blob)) => {
-            let json = flate2::read::GzDecoder::new(blob.as_ref());
-            serde_json::from_reader(json).map_err(|_| bad("taskGroups"))?
-        }
-        _ => Vec::new(),
-    };
+    let task_groups = read_task_groups(item)?;
     Ok(Some(RunFacts {
         workflow_version_name: text("workflowVersionName"),
         run_group_id: text("runGroupId"),
@@ -170,4 +177,34 @@ pub(super) fn read_facts(item: &HashMap<String, AttributeValue>) -> Result<Optio
         first_failure_class: text("firstFailureClass"),
         task_groups,
     }))
+}
+
+/// The task groups of an item (empty when it has none).
+pub(super) fn read_task_groups(
+    item: &HashMap<String, AttributeValue>,
+) -> Result<Vec<TaskGroupStats>> {
+    match item.get(TASK_GROUPS) {
+        Some(AttributeValue::B(blob)) => {
+            let json = flate2::read::GzDecoder::new(blob.as_ref());
+            serde_json::from_reader(json).map_err(|_| malformed(TASK_GROUPS))
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The [`FleetRow`] of an item; `None` for an item written before rows were kept.
+pub(super) fn read_row(item: &HashMap<String, AttributeValue>) -> Result<Option<FleetRow>> {
+    match item.get(FLEET_ROW) {
+        Some(AttributeValue::S(json)) => serde_json::from_str(json)
+            .map(Some)
+            .map_err(|_| malformed(FLEET_ROW)),
+        None => Ok(None),
+        Some(_) => Err(malformed(FLEET_ROW)),
+    }
+}
+
+fn malformed(name: &str) -> Error {
+    Error::Internal(format!(
+        "stored run summary has a missing or malformed {name}"
+    ))
 }

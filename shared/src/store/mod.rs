@@ -5,12 +5,15 @@
 //!   condition so a duplicate, older or less complete record never replaces a stored one.
 //! - [`FleetIndex`]: the fleet's global secondary indexes of that table (by workflow, stop month, batch, run
 //!   group), queried newest stop time first.
+//! - [`FleetDays`]: every run's fleet row filed under its stop day (`FLEETDAY#<yyyy>` items of that table), the
+//!   fleet summary's source.
 //! - [`EventPublisher`]: the `Run Enriched` event (source `omics-introspect`) on the configured bus.
 //!
 //! Write order, which keeps every reader consistent: S3 object first, then the item (a reader that finds an item
 //! always finds its object), then the event (the item remembers whether it was published, so a retry publishes
 //! what a crash left unpublished).
 
+mod fleet_days;
 mod fleet_index;
 mod fleet_item;
 mod item;
@@ -18,8 +21,11 @@ mod publisher;
 mod reports;
 mod summaries;
 
-pub use fleet_index::{FleetIndex, IndexFilter, IndexPage, IndexPartition, months_between};
-pub use fleet_item::{FLEET_VERSION, fleet_time, stop_key, stop_month};
+pub use fleet_days::FleetDays;
+pub use fleet_index::{
+    FleetIndex, IndexFilter, IndexPage, IndexPartition, Reading, months_between,
+};
+pub use fleet_item::{FLEET_VERSION, fleet_row, fleet_time, stop_key, stop_month};
 pub use item::{ReportLocation, SummaryRecord};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
 pub use reports::{ReportStore, report_key};

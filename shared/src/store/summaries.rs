@@ -80,6 +80,11 @@ impl SummaryStore {
         }
     }
 
+    /// The fleet day buckets kept in the same table.
+    pub fn fleet_days(&self) -> super::FleetDays {
+        super::FleetDays::new(self.client.clone(), self.table.clone())
+    }
+
     pub const GET_ITEM: &str = "dynamodb:GetItem"; // IAM action, see crate::iam
     /// The item of run `run_id` / `uuid` (strongly consistent).
     pub async fn get(&self, run_id: &RunId, uuid: &RunUuid) -> Result<Option<SummaryRecord>> {
@@ -202,6 +207,9 @@ impl SummaryStore {
             .client
             .scan()
             .table_name(&self.table)
+            // Runs only: the fleet day buckets share the table.
+            .filter_expression("begins_with(pk, :run)")
+            .expression_attribute_values(":run", AttributeValue::S(partition_key("")))
             .set_exclusive_start_key(start)
             .send()
             .await

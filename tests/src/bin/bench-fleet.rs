@@ -2,7 +2,8 @@
 //!
 //! Writes `--runs` synthetic summary items straight into the runs table of the local stack (moto; the environment
 //! of `.local/stack.env`): 8 workflows, 40 batches, stop times spread over the 360 days before a fixed instant,
-//! realistic figures and 12 task groups each, in a workflow id range of their own. Then starts `local-api` and
+//! realistic figures and 12 task groups each, in a workflow id range of their own, and files their rows in the
+//! fleet day buckets as `enrich-run` does. Then starts `local-api` and
 //! measures `GET /fleet/summary` over the whole window, `GET /reports` pages and a 20-run profile, with the
 //! DynamoDB read units each reported (`x-omics-introspect-consumed-rcu`). Prints one `BENCH_JSON {...}` line.
 //!
@@ -22,7 +23,7 @@ use omics_introspect::AwsClients;
 use omics_introspect::record::fleet::{RunFacts, Spread, TaskGroupStats};
 use omics_introspect::record::{EnrichmentSummary, RunUuid, usd};
 use omics_introspect::status::RunStatus;
-use omics_introspect::store::{PutOutcome, ReportLocation, SummaryRecord, SummaryStore};
+use omics_introspect::store::{PutOutcome, ReportLocation, SummaryRecord, SummaryStore, fleet_row};
 use omics_introspect_tests::harness::{HttpResponse, http_request};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -144,6 +145,7 @@ async fn seed(args: &Args, store: &SummaryStore) -> Result<f64> {
     let started = Instant::now();
     let mut writes: tokio::task::JoinSet<omics_introspect::error::Result<PutOutcome>> =
         tokio::task::JoinSet::new();
+    let mut rows = Vec::new();
     for i in 0..args.runs {
         if writes.len() >= args.concurrency
             && let Some(done) = writes.join_next().await
@@ -151,11 +153,18 @@ async fn seed(args: &Args, store: &SummaryStore) -> Result<f64> {
             done?.context("writing a summary item")?;
         }
         let (store, record) = (store.clone(), summary_of(i, end));
+        rows.extend(fleet_row(&record.summary));
         writes.spawn(async move { store.put_if_better(&record).await });
     }
     while let Some(done) = writes.join_next().await {
         done?.context("writing a summary item")?;
     }
+    // The day buckets as enrich-run files them, one write per day.
+    store
+        .fleet_days()
+        .merge(&rows)
+        .await
+        .context("filing the fleet day buckets")?;
     Ok(started.elapsed().as_secs_f64())
 }
 
@@ -232,6 +241,12 @@ async fn main() -> Result<()> {
     )
     .await?;
     let runs = summary.json()?["totals"]["runs"].as_u64().unwrap_or(0);
+    if runs != args.runs {
+        bail!(
+            "the fleet summary counted {runs} runs of the {} seeded",
+            args.runs
+        );
+    }
     let (page_ms, page_max, page_rcu, page) =
         measure(&url, &format!("/reports?{window}&limit=50"), args.repeat).await?;
     let cursor = page.json()?["nextCursor"]

@@ -19,7 +19,7 @@ use omics_introspect::enrich::reindex::{Reindexed, Reindexer};
 use omics_introspect::ids::RunId;
 use omics_introspect::lake::LakeStore;
 use omics_introspect::record::{RunUuid, usd};
-use omics_introspect::store::{ReportStore, SummaryStore};
+use omics_introspect::store::{ReportStore, SummaryStore, fleet_time};
 use omics_introspect_tests::harness::seed_run;
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
@@ -416,15 +416,17 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
             "{path}"
         );
     }
-    reindex_restores_an_item_written_before_the_index(&setup, &api, &runs[0]).await;
+    reindex_restores_an_item_written_before_the_index(&setup, &api, &runs[0], offset).await;
 }
 
-/// A record written before the fleet index (its item stripped of the fleet attributes) is invisible to the fleet
-/// routes until `reindex` rewrites it; a second pass changes nothing.
+/// A record written before fleet rows were kept (its item without `fleetRow`) is listed from its whole item; one
+/// written before the fleet index (stripped of every fleet attribute and out of its day bucket) is invisible to the
+/// fleet routes until `reindex` rewrites it and files it again; a second pass changes nothing.
 async fn reindex_restores_an_item_written_before_the_index(
     setup: &Setup,
     api: &LocalApi,
     run: &FleetRun,
+    offset: u32,
 ) {
     let table = setup.config.runs_table().unwrap();
     let listed = |body: Value| {
@@ -434,28 +436,63 @@ async fn reindex_restores_an_item_written_before_the_index(
             .iter()
             .any(|i| i["uuid"] == run.uuid.as_str())
     };
+    let item = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["uuid"] == run.uuid.as_str())
+            .cloned()
+    };
+    let (from, to) = window(offset);
+    let summary_path = format!("/fleet/summary?from={from}&to={to}");
+    let summed = |body: Value| body["totals"]["runs"].as_u64().unwrap();
     let path = format!("/reports?workflowId={}&limit=100", run.workflow);
     let before = api.get(&path).await.json().unwrap();
     assert!(listed(before.clone()));
-    setup
-        .clients
-        .dynamodb
-        .update_item()
-        .table_name(table)
-        .key("pk", AttributeValue::S(format!("RUN#{}", run.run_id)))
-        .key("sk", AttributeValue::S(run.uuid.clone()))
-        .update_expression(
-            "REMOVE fleetVersion, stopKey, stopMonth, computeUsd, knownUsd, taskGroups",
-        )
-        .send()
+    let runs_before = summed(api.get(&summary_path).await.json().unwrap());
+    let strip = |attributes: &'static str| {
+        setup
+            .clients
+            .dynamodb
+            .update_item()
+            .table_name(table)
+            .key("pk", AttributeValue::S(format!("RUN#{}", run.run_id)))
+            .key("sk", AttributeValue::S(run.uuid.clone()))
+            .update_expression(format!("REMOVE {attributes}"))
+            .send()
+    };
+    strip("fleetRow").await.unwrap();
+    assert_eq!(
+        item(&api.get(&path).await.json().unwrap()),
+        item(&before),
+        "an item without its fleet row is listed from the whole item, with the same figures"
+    );
+    strip("fleetVersion, stopKey, stopMonth, computeUsd, knownUsd, taskGroups")
+        .await
+        .unwrap();
+    let summaries = SummaryStore::new(setup.clients.dynamodb.clone(), table);
+    let (run_id, uuid) = (
+        RunId::parse(&run.run_id).unwrap(),
+        RunUuid::parse(&run.uuid).unwrap(),
+    );
+    let stored = summaries.get(&run_id, &uuid).await.unwrap().unwrap();
+    let filed_at = fleet_time(&stored.summary).unwrap();
+    summaries
+        .fleet_days()
+        .remove(&format!("{}#{}", run.run_id, run.uuid), &filed_at)
         .await
         .unwrap();
     assert!(
         !listed(api.get(&path).await.json().unwrap()),
         "stripped items are not indexed"
     );
+    assert_eq!(
+        summed(api.get(&summary_path).await.json().unwrap()),
+        runs_before - 1,
+        "a run out of its day bucket is not summed"
+    );
 
-    let summaries = SummaryStore::new(setup.clients.dynamodb.clone(), table);
     let reports = ReportStore::new(
         setup.clients.s3.clone(),
         setup.config.reports_bucket().unwrap(),
@@ -470,11 +507,6 @@ async fn reindex_restores_an_item_written_before_the_index(
         lake,
         setup.enricher.settings().clone(),
     );
-    let (run_id, uuid) = (
-        RunId::parse(&run.run_id).unwrap(),
-        RunUuid::parse(&run.uuid).unwrap(),
-    );
-    let stored = summaries.get(&run_id, &uuid).await.unwrap().unwrap();
     assert!(stored.summary.facts.is_none());
     assert_eq!(
         reindexer.reindex(stored, false).await.unwrap(),
@@ -487,14 +519,11 @@ async fn reindex_restores_an_item_written_before_the_index(
         "idempotent"
     );
     let after = api.get(&path).await.json().unwrap();
-    let item = |body: &Value| {
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["uuid"] == run.uuid.as_str())
-            .cloned()
-    };
+    assert_eq!(
+        summed(api.get(&summary_path).await.json().unwrap()),
+        runs_before,
+        "reindex files the run in its day bucket again"
+    );
     assert_eq!(
         item(&after),
         item(&before),

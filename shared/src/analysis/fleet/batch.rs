@@ -2,23 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::EnrichmentSummary;
 use crate::record::fleet::{BatchFailureClass, BatchRollup, BatchRun, FleetTotals};
+use crate::record::fleet_row::FleetRow;
 
 /// Runs listed as slowest and as most expensive.
 pub const RUNS_LISTED: usize = 5;
 
 /// The rollup of `runs`, the stored runs of batch `batch_id`.
-pub fn batch_rollup(batch_id: &str, runs: &[EnrichmentSummary]) -> BatchRollup {
+pub fn batch_rollup(batch_id: &str, runs: &[FleetRow]) -> BatchRollup {
     let mut totals = FleetTotals::default();
     let mut failures: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
     for run in runs {
         totals.add(run);
-        let Some(facts) = &run.facts else { continue };
-        for (class, count) in &facts.failures_by_class {
+        for (class, count) in &run.failures_by_class {
             let entry = failures.entry(class.clone()).or_default();
             entry.0 += count;
-            entry.1.push(run.run_id.clone());
+            entry.1.push(run.listed.run_id.clone());
         }
     }
     let mut failures: Vec<BatchFailureClass> = failures
@@ -43,28 +42,28 @@ pub fn batch_rollup(batch_id: &str, runs: &[EnrichmentSummary]) -> BatchRollup {
         totals: totals.rounded(),
         failures,
         slowest: top(runs, |r| r.wall_time_seconds.unwrap_or(-1.0)),
-        most_expensive: top(runs, |r| r.facts.as_ref().map_or(0.0, |f| f.known_usd)),
+        most_expensive: top(runs, |r| r.listed.known_usd),
     }
 }
 
 /// The [`RUNS_LISTED`] runs with the largest `measure` (ties by run id).
-fn top(runs: &[EnrichmentSummary], measure: impl Fn(&EnrichmentSummary) -> f64) -> Vec<BatchRun> {
-    let mut sorted: Vec<&EnrichmentSummary> = runs.iter().collect();
+fn top(runs: &[FleetRow], measure: impl Fn(&FleetRow) -> f64) -> Vec<BatchRun> {
+    let mut sorted: Vec<&FleetRow> = runs.iter().collect();
     sorted.sort_by(|a, b| {
         measure(b)
             .total_cmp(&measure(a))
-            .then_with(|| a.run_id.cmp(&b.run_id))
+            .then_with(|| a.listed.run_id.cmp(&b.listed.run_id))
     });
     sorted
         .into_iter()
         .take(RUNS_LISTED)
         .map(|r| BatchRun {
-            run_id: r.run_id.clone(),
-            uuid: r.uuid.to_string(),
-            name: r.name.clone(),
-            status: r.status.clone(),
+            run_id: r.listed.run_id.clone(),
+            uuid: r.listed.uuid.clone(),
+            name: r.listed.name.clone(),
+            status: r.listed.status.clone(),
             wall_time_seconds: r.wall_time_seconds,
-            known_usd: r.facts.as_ref().map_or(0.0, |f| f.known_usd),
+            known_usd: r.listed.known_usd,
         })
         .collect()
 }

@@ -14,7 +14,8 @@ use crate::analysis::prices::PriceTable;
 use crate::analysis::rightsizing::{action_for, needed};
 use crate::analysis::snippets;
 use crate::record::fleet::{OTHER_GROUPS, ProfileGroup, Spread, TaskGroupStats, WorkflowProfile};
-use crate::record::{Action, EnrichmentSummary, GroupRecommendation, usd};
+use crate::record::fleet_row::FleetRun;
+use crate::record::{Action, GroupRecommendation, usd};
 
 /// Runs needed for a confident profile.
 pub const CONFIDENT_RUNS: usize = 3;
@@ -33,13 +34,13 @@ struct Across {
 /// The profile of `workflow_id` from `runs` (its COMPLETED stored runs, newest first).
 pub fn workflow_profile(
     workflow_id: &str,
-    runs: &[EnrichmentSummary],
+    runs: &[FleetRun],
     headroom: f64,
     prices: &PriceTable,
 ) -> WorkflowProfile {
     let mut groups: BTreeMap<String, Across> = BTreeMap::new();
-    for facts in runs.iter().filter_map(|r| r.facts.as_ref()) {
-        for group in facts
+    for run in runs {
+        for group in run
             .task_groups
             .iter()
             .filter(|g| g.base_name != OTHER_GROUPS)
@@ -47,9 +48,7 @@ pub fn workflow_profile(
             add(groups.entry(group.base_name.clone()).or_default(), group);
         }
     }
-    let region = runs
-        .iter()
-        .find_map(|r| r.facts.as_ref().and_then(|f| f.region.clone()));
+    let region = runs.iter().find_map(|r| r.row.region.clone());
     let per_run = runs.len().max(1) as f64;
     let price = |instance: &str| region.as_deref().and_then(|r| prices.price(r, instance));
     let mut out: Vec<(ProfileGroup, GroupRecommendation)> = groups
@@ -68,12 +67,15 @@ pub fn workflow_profile(
         .filter(|(g, _)| g.action == "downsize" || g.action == "upsize")
         .map(|(g, _)| g.savings_usd_per_run)
         .sum();
-    let walls: Vec<f64> = runs.iter().filter_map(|r| r.wall_time_seconds).collect();
+    let walls: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.row.wall_time_seconds)
+        .collect();
     WorkflowProfile {
         workflow_id: workflow_id.to_owned(),
-        workflow_name: runs.iter().find_map(|r| r.workflow_name.clone()),
+        workflow_name: runs.iter().find_map(|r| r.row.listed.workflow_name.clone()),
         headroom,
-        runs: runs.iter().map(|r| r.run_id.clone()).collect(),
+        runs: runs.iter().map(|r| r.row.listed.run_id.clone()).collect(),
         confidence: if runs.len() >= CONFIDENT_RUNS {
             "high"
         } else {

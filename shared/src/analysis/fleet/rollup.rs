@@ -11,7 +11,8 @@ use std::str::FromStr;
 use chrono::Datelike;
 
 use crate::record::fleet::{FleetGroup, FleetSummary, FleetTotals};
-use crate::record::{EnrichmentSummary, round_to, usd};
+use crate::record::fleet_row::FleetRow;
+use crate::record::{round_to, usd};
 
 /// Key of a group whose runs have no value for the grouping.
 pub const NONE_KEY: &str = "none";
@@ -73,17 +74,17 @@ impl GroupBy {
     }
 
     /// The group of `run`.
-    pub fn key_of(self, run: &EnrichmentSummary) -> String {
-        let facts = run.facts.as_ref();
+    pub fn key_of(self, run: &FleetRow) -> String {
+        let listed = &run.listed;
         let text = |value: Option<&String>| value.cloned().unwrap_or_else(|| NONE_KEY.to_owned());
         match self {
-            Self::Workflow => text(run.workflow_id.as_ref()),
-            Self::Status => run.status.as_str().to_owned(),
-            Self::StartedBy => text(facts.and_then(|f| f.started_by.as_ref())),
-            Self::RunGroup => text(facts.and_then(|f| f.run_group_id.as_ref())),
-            Self::Batch => text(facts.and_then(|f| f.batch_id.as_ref())),
-            Self::FailureClass => text(facts.and_then(|f| f.first_failure_class.as_ref())),
-            Self::Day | Self::Week | Self::Month => match run.stop_time {
+            Self::Workflow => text(listed.workflow_id.as_ref()),
+            Self::Status => listed.status.as_str().to_owned(),
+            Self::StartedBy => text(listed.started_by.as_ref()),
+            Self::RunGroup => text(listed.run_group_id.as_ref()),
+            Self::Batch => text(listed.batch_id.as_ref()),
+            Self::FailureClass => text(run.first_failure_class.as_ref()),
+            Self::Day | Self::Week | Self::Month => match listed.stop_time {
                 None => NONE_KEY.to_owned(),
                 Some(stop) => match self {
                     Self::Day => stop.format("%Y-%m-%d").to_string(),
@@ -119,24 +120,21 @@ impl FromStr for GroupBy {
 
 impl FleetTotals {
     /// Adds one run.
-    pub fn add(&mut self, run: &EnrichmentSummary) {
+    pub fn add(&mut self, run: &FleetRow) {
+        let listed = &run.listed;
         self.runs += 1;
         *self
             .by_status
-            .entry(run.status.as_str().to_owned())
+            .entry(listed.status.as_str().to_owned())
             .or_default() += 1;
-        self.task_hours += run.task_hours;
-        if let Some(f) = &run.facts {
-            self.compute_usd += f.compute_usd;
-            self.storage_usd += f.storage_usd.unwrap_or(0.0);
-            self.total_usd += f.known_usd;
-            self.savings_usd += f.savings_usd;
-            self.cached_tasks += f.cached_tasks;
-            self.failed_tasks += f.failed_tasks;
-            self.runs_with_incomplete_cost += u64::from(!f.cost_complete);
-        } else {
-            self.runs_with_incomplete_cost += 1;
-        }
+        self.task_hours += listed.task_hours;
+        self.compute_usd += listed.compute_usd;
+        self.storage_usd += listed.storage_usd.unwrap_or(0.0);
+        self.total_usd += listed.known_usd;
+        self.savings_usd += listed.savings_usd;
+        self.cached_tasks += run.cached_tasks;
+        self.failed_tasks += listed.failed_tasks;
+        self.runs_with_incomplete_cost += u64::from(!run.cost_complete);
     }
 
     /// Rounds the sums as the reports round their figures.
@@ -151,12 +149,7 @@ impl FleetTotals {
 }
 
 /// Sums `runs` (every stored run whose stop time is in `[from, to)`) grouped by `group_by`.
-pub fn summarize(
-    runs: &[EnrichmentSummary],
-    group_by: GroupBy,
-    from: &str,
-    to: &str,
-) -> FleetSummary {
+pub fn summarize(runs: &[FleetRow], group_by: GroupBy, from: &str, to: &str) -> FleetSummary {
     let mut totals = FleetTotals::default();
     let mut groups: BTreeMap<String, FleetTotals> = BTreeMap::new();
     for run in runs {

@@ -27,6 +27,6 @@ pub async fn get_batch(
             id: batch_id.to_string(),
         });
     }
-    let runs: Vec<_> = records.into_iter().map(|r| r.summary).collect();
+    let runs: Vec<_> = records.into_iter().map(|r| r.row).collect();
     fleet_response(&batch_rollup(batch_id.as_str(), &runs), consumed)
 }

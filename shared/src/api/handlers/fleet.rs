@@ -1,4 +1,5 @@
-//! What the fleet routes share: the runs table's fleet indexes, read through [`FleetIndex`], and the response
+//! What the fleet routes share: the runs table's fleet indexes ([`FleetIndex`]) and day buckets ([`FleetDays`]),
+//! and the response
 //! header that reports the DynamoDB read units a request consumed.
 
 use axum::http::HeaderValue;
@@ -10,8 +11,8 @@ use crate::api::fleet_query::Window;
 use crate::api::observe::upstream;
 use crate::api::state::ApiState;
 use crate::error::Result;
-use crate::record::EnrichmentSummary;
-use crate::store::{FleetIndex, IndexFilter, IndexPartition, months_between};
+use crate::record::fleet_row::FleetRow;
+use crate::store::{FleetDays, FleetIndex};
 
 /// Response header with the DynamoDB read capacity units consumed by the request (for cost benchmarks).
 pub const CONSUMED_RCU_HEADER: &str = "x-omics-introspect-consumed-rcu";
@@ -24,26 +25,18 @@ pub fn fleet_index(state: &ApiState) -> Result<FleetIndex> {
     ))
 }
 
-/// Every stored run whose stop time is in `window`, newest first, and the read units consumed: one query per
-/// month of the window on `byStopMonth`.
-pub async fn runs_in_window(
-    index: &FleetIndex,
-    window: &Window,
-) -> Result<(Vec<EnrichmentSummary>, f64)> {
-    let filter = IndexFilter {
-        from: Some(window.from),
-        to: Some(window.to),
-        equals: Vec::new(),
-    };
-    let mut runs = Vec::new();
-    let mut consumed = 0.0;
-    for month in months_between(&window.from, &window.to) {
-        let (records, rcu) =
-            upstream(index.all(&IndexPartition::StopMonth(month), &filter)).await?;
-        consumed += rcu;
-        runs.extend(records.into_iter().map(|r| r.summary));
-    }
-    Ok((runs, consumed))
+/// The day buckets of the configured runs table.
+pub fn fleet_days(state: &ApiState) -> Result<FleetDays> {
+    Ok(FleetDays::new(
+        state.clients.dynamodb.clone(),
+        state.config.runs_table()?,
+    ))
+}
+
+/// Every stored run whose stop time is in `window`, newest first, and the read units consumed: the day buckets
+/// of the window, one query per calendar year.
+pub async fn runs_in_window(days: &FleetDays, window: &Window) -> Result<(Vec<FleetRow>, f64)> {
+    upstream(days.rows_between(&window.from, &window.to)).await
 }
 
 /// 200 JSON of `value`, not cached, with the consumed read units.

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::fleet::{fleet_index, fleet_response, runs_in_window};
+use super::fleet::{fleet_days, fleet_response, runs_in_window};
 use crate::analysis::fleet::GroupBy;
 use crate::analysis::fleet::rollup::summarize;
 use crate::api::extract::{Query, RouteQuery};
@@ -38,8 +38,8 @@ pub async fn fleet_summary(
     State(state): State<SharedState>,
     Query(query): Query<FleetSummaryQuery>,
 ) -> Result<Response> {
-    let index = fleet_index(&state)?;
-    let (runs, consumed) = runs_in_window(&index, &query.window).await?;
+    let days = fleet_days(&state)?;
+    let (runs, consumed) = runs_in_window(&days, &query.window).await?;
     let from = format_timestamp(&query.window.from);
     let to = format_timestamp(&query.window.to);
     fleet_response(&summarize(&runs, query.group_by, &from, &to), consumed)

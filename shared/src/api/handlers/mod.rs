@@ -30,7 +30,7 @@ pub use list_runs::list_runs;
 pub use manifest::get_run_manifest;
 pub use profile::workflow_profile_route;
 pub use report::{MAX_INLINE_REPORT_BYTES, PRESIGNED_URL_TTL, get_run_report};
-pub use reports::{list_item, list_reports};
+pub use reports::list_reports;
 pub use stored::{load_record, stored_record};
 pub use timeline::get_run_timeline;
 

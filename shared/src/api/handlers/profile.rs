@@ -13,9 +13,9 @@ use crate::api::observe::upstream;
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
-use crate::record::EnrichmentSummary;
+use crate::record::fleet_row::FleetRun;
 use crate::status::RunStatus;
-use crate::store::{FleetIndex, IndexFilter, IndexPartition};
+use crate::store::{FleetIndex, IndexFilter, IndexPartition, Reading};
 
 /// Index pages read at most to find the runs (a workflow with many failed runs between completed ones).
 const MAX_PAGES: usize = 20;
@@ -82,7 +82,7 @@ async fn last_completed(
     index: &FleetIndex,
     workflow_id: &str,
     n: usize,
-) -> Result<(Vec<EnrichmentSummary>, f64)> {
+) -> Result<(Vec<FleetRun>, f64)> {
     let partition = IndexPartition::Workflow(workflow_id.to_owned());
     let filter = IndexFilter {
         equals: vec![("status", RunStatus::Completed.as_str().to_owned())],
@@ -93,9 +93,16 @@ async fn last_completed(
     let mut start = None;
     for _ in 0..MAX_PAGES {
         let wanted = (n - runs.len()) as i32;
-        let page = upstream(index.page(&partition, &filter, wanted.max(1), start)).await?;
+        let page = upstream(index.page(
+            &partition,
+            &filter,
+            wanted.max(1),
+            start,
+            Reading::RowsAndGroups,
+        ))
+        .await?;
         consumed += page.consumed_rcu;
-        runs.extend(page.records.into_iter().map(|r| r.summary));
+        runs.extend(page.runs);
         start = page.next;
         if runs.len() >= n || start.is_none() {
             break;

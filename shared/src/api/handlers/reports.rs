@@ -23,10 +23,8 @@ use crate::api::observe::upstream;
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
-use crate::record::EnrichmentSummary;
 use crate::record::fleet::ReportListItem;
-use crate::status::RunStatus;
-use crate::store::{FleetIndex, IndexFilter, IndexPartition, months_between, stop_month};
+use crate::store::{FleetIndex, IndexFilter, IndexPartition, Reading, months_between, stop_month};
 use crate::time::{format_timestamp, parse_timestamp};
 
 /// Function name the cursors of this route are bound to.
@@ -176,9 +174,16 @@ async fn read_page(
             (Partition::Months, None) => return Err(bad_cursor()),
         };
         let wanted = query.limit - items.len() as i32;
-        let page = upstream(index.page(&partition, &filter, wanted, position.key.take())).await?;
+        let page = upstream(index.page(
+            &partition,
+            &filter,
+            wanted,
+            position.key.take(),
+            Reading::Rows,
+        ))
+        .await?;
         consumed += page.consumed_rcu;
-        items.extend(page.records.iter().map(|r| list_item(&r.summary)));
+        items.extend(page.runs.into_iter().map(|r| r.row.listed));
         position.key = page.next;
         if position.key.is_none() {
             // This partition is done: the next older month of the window, or the end.
@@ -203,36 +208,4 @@ async fn read_page(
 
 fn bad_cursor() -> Error {
     Error::invalid("cursor", "is not a cursor of this listing")
-}
-
-/// The list item of a stored run.
-pub fn list_item(summary: &EnrichmentSummary) -> ReportListItem {
-    let facts = summary.facts.clone().unwrap_or_default();
-    ReportListItem {
-        run_id: summary.run_id.clone(),
-        uuid: summary.uuid.to_string(),
-        name: summary.name.clone(),
-        status: summary.status.clone(),
-        workflow_id: summary.workflow_id.clone(),
-        workflow_name: summary.workflow_name.clone(),
-        workflow_version_name: facts.workflow_version_name,
-        run_group_id: facts.run_group_id,
-        batch_id: facts.batch_id,
-        started_by: facts.started_by,
-        creation_time: summary.creation_time,
-        start_time: summary.start_time,
-        stop_time: summary.stop_time,
-        task_count: summary.task_count,
-        failed_tasks: summary
-            .counts_by_status
-            .get(RunStatus::Failed.as_str())
-            .copied()
-            .unwrap_or(facts.failed_tasks),
-        total_usd: facts.total_usd,
-        known_usd: facts.known_usd,
-        compute_usd: facts.compute_usd,
-        storage_usd: facts.storage_usd,
-        savings_usd: facts.savings_usd,
-        task_hours: summary.task_hours,
-    }
 }
