@@ -39,6 +39,8 @@ struct Shard {
     /// `None`: not stored yet.
     version: Option<u64>,
     rows: BTreeMap<String, FleetRow>,
+    /// Compressed bytes: as stored, plus an estimate for each row added since.
+    bytes: usize,
     changed: bool,
 }
 
@@ -272,9 +274,7 @@ fn place(shards: &mut Vec<Shard>, day: NaiveDate, rows: &[&FleetRow]) {
             }
             continue;
         }
-        let has_room = shards
-            .last()
-            .is_some_and(|s| encoded_estimate(&s.rows) < SHARD_BYTES);
+        let has_room = shards.last().is_some_and(|s| s.bytes < SHARD_BYTES);
         if !has_room {
             shards.push(Shard {
                 sk: shard_sk(day, shards.len()),
@@ -282,18 +282,17 @@ fn place(shards: &mut Vec<Shard>, day: NaiveDate, rows: &[&FleetRow]) {
             });
         }
         if let Some(shard) = shards.last_mut() {
+            shard.bytes += compressed_estimate(row);
             shard.rows.insert(key, (*row).clone());
             shard.changed = true;
         }
     }
 }
 
-/// Compressed size of a shard's rows, estimated without compressing (rows compress about fivefold; the margin
-/// under 400 KB is wide).
-fn encoded_estimate(rows: &BTreeMap<String, FleetRow>) -> usize {
-    rows.values()
-        .map(|r| serde_json::to_vec(r).map_or(0, |v| v.len()) / 4)
-        .sum()
+/// Compressed bytes a row adds to a shard, estimated without compressing: rows of one day share most of their
+/// text and compress at least fourfold (the margin under 400 KB is wide; a test checks real shards).
+fn compressed_estimate(row: &FleetRow) -> usize {
+    serde_json::to_vec(row).map_or(0, |v| v.len()) / 4
 }
 
 fn encode(rows: &BTreeMap<String, FleetRow>) -> Result<Vec<u8>> {
@@ -327,10 +326,15 @@ fn shard_of(item: &HashMap<String, AttributeValue>) -> Result<Shard> {
         Some(AttributeValue::N(v)) => v.parse().ok(),
         _ => None,
     };
+    let bytes = match item.get("rows") {
+        Some(AttributeValue::B(blob)) => blob.as_ref().len(),
+        _ => 0,
+    };
     Ok(Shard {
         sk,
         version: Some(version.unwrap_or(0)),
         rows: decode_rows(item)?,
+        bytes,
         changed: false,
     })
 }
