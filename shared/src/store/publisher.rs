@@ -68,7 +68,7 @@ impl EventPublisher {
     }
 
     pub const PUT_EVENTS: &str = "events:PutEvents"; // IAM action, see crate::iam
-    /// Sends `Run Enriched` ([`published_detail`]) for `record`; an entry EventBridge refuses is an error.
+    /// Sends `Run Enriched` (`published_detail`) for `record`; an entry EventBridge refuses is an error.
     pub async fn publish(&self, record: &SummaryRecord) -> Result<()> {
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
