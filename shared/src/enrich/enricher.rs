@@ -547,8 +547,8 @@ impl Enricher {
         if !record.event_published {
             tracing::warn!(
                 run_id = %record.summary.run_id, uuid = %record.summary.uuid,
-                "the stored record was never marked announced (an earlier invocation died or failed after \
-                 storing it): announcing it now, possibly a second time"
+                "the stored record is not marked announced (an earlier invocation died or failed after storing \
+                 it, or is announcing it now): announcing it, possibly a second time"
             );
             self.announce(&record).await?;
             republished = true;
