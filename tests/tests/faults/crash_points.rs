@@ -145,8 +145,14 @@ impl Scenario {
         format!("runs/{}/{}/report.json.gz", self.run_id, self.uuid)
     }
 
+    /// Removes the tap's rule and log group (the event file goes on drop, even when an assertion failed).
     async fn close(self) {
         self.tap.close(&self.setup).await;
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.event_file);
     }
 }
