@@ -9,6 +9,8 @@ mod enrich_support;
 
 #[path = "faults/api.rs"]
 mod api;
+#[path = "faults/crash_points.rs"]
+mod crash_points;
 #[path = "faults/enrich.rs"]
 mod enrich;
 #[path = "faults/security.rs"]

@@ -44,7 +44,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Handles one EventBridge event from a file, exactly as the Lambda function would, and prints the answer.
+    /// Handles one EventBridge event from a file, exactly as the Lambda function would, and prints the answer (a
+    /// failure: `{"outcome": "failed", "code", "retryable", "error"}`, then a non-zero exit).
     Invoke {
         /// The event JSON (e.g. events/run-status-completed.json).
         #[arg(long)]
@@ -65,10 +66,19 @@ pub async fn run(
                 .with_context(|| format!("reading {}", event.display()))?;
             let payload = serde_json::from_str(&text)
                 .with_context(|| format!("parsing {}", event.display()))?;
-            let answer = enricher.handle_event(payload).await?;
-            eprintln!("{}", describe(&answer, config));
-            println!("{answer}");
-            Ok(())
+            match enricher.handle_event(payload).await {
+                Ok(answer) => {
+                    eprintln!("{}", describe(&answer, config));
+                    println!("{answer}");
+                    Ok(())
+                }
+                Err(err) => {
+                    // What the Lambda runtime would report, on stdout like an answer: a caller (a test, a
+                    // script) tells a retryable failure (Lambda retries it) from one a retry cannot fix.
+                    println!("{}", failure_line(&err));
+                    Err(err.into())
+                }
+            }
         }
         Command::Reindex { force } => reindex(clients, config, enricher, force).await,
         Command::Backfill {
@@ -88,6 +98,16 @@ pub async fn run(
             .await
         }
     }
+}
+
+/// The JSON line of a failed invocation: `{"outcome": "failed", "code", "retryable", "error"}`.
+fn failure_line(err: &omics_introspect::Error) -> serde_json::Value {
+    json!({
+        "outcome": "failed",
+        "code": err.code(),
+        "retryable": err.is_retryable(),
+        "error": omics_introspect::error::display_chain(err),
+    })
 }
 
 /// One human line per answer: what happened and where the record is.

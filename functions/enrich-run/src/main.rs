@@ -10,7 +10,8 @@
 //! `MANIFEST_WAIT_SECONDS`, `RIGHT_SIZING_HEADROOM`, `PRICE_SOURCE` (`price-list-api`, the default: each run's
 //! region priced from the AWS Price List API, the bundled table standing in when it fails; `bundled`: the bundled
 //! table only), `PRICES_URI` (a price table replacing both) and the standard AWS variables
-//! (`AWS_ENDPOINT_URL_PRICING` included).
+//! (`AWS_ENDPOINT_URL_PRICING` included). Tests only: `OMICS_INTROSPECT_CRASH_AT` aborts the process after one
+//! write of the enrichment (ignored in Lambda; see `omics_introspect::enrich::crash`).
 
 mod cli;
 mod lambda;

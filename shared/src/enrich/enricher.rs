@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::builder::{BuildInputs, BuiltRecord, EnrichmentBuilder};
 use super::collect;
+use super::crash::{self, CrashPoint};
 use crate::analysis::Settings;
 use crate::clients::AwsClients;
 use crate::config::Config;
@@ -335,8 +336,9 @@ impl Enricher {
             .map_err(|e| Error::Internal(format!("building the record: {e}")))?
     }
 
-    /// Writes a built record unless the stored one is as good: S3 object, then the conditional item, then the
-    /// event (and the item's published flag).
+    /// Writes a built record unless the stored one is as good: S3 object, lake objects, then the conditional item
+    /// (unpublished), then the event and the item's published flag. Every external write is followed by a
+    /// [`CrashPoint`] (test-only, see [`super::crash`]).
     async fn store(
         &self,
         run_id: &RunId,
@@ -370,8 +372,10 @@ impl Enricher {
         }
 
         let location = self.reports.put(run_id, uuid, &built.report).await?;
+        crash::reached(CrashPoint::AfterReport);
         // The lake's copy before the item: a re-delivery after a crash rewrites the same keys.
         self.lake.put(built.lake).await?;
+        crash::reached(CrashPoint::AfterLake);
         let figures = built.figures;
         let record = SummaryRecord {
             summary: built.summary,
@@ -386,37 +390,55 @@ impl Enricher {
                 return self.lost_race(run_id, uuid, record, winner).await;
             }
         }
+        crash::reached(CrashPoint::AfterItem);
         // Read our write back (consistent read) before announcing it: a better record written in between, or a
         // store whose conditional writes are not atomic under concurrency (moto), must not end with two
         // "written" invocations, two announcements and an orphaned object version.
         let stored = self.summaries.get(run_id, uuid).await?;
-        if stored.as_ref().map(|r| &r.report) != Some(&record.report) {
-            return self.lost_race(run_id, uuid, record, stored).await;
-        }
+        let mut stored = match stored {
+            Some(stored) if stored.report == record.report => stored,
+            other => return self.lost_race(run_id, uuid, record, other).await,
+        };
         tracing::info!(
-            run_id = %run_id, uuid = %uuid, status = %record.summary.status,
-            tasks = record.summary.task_count, bytes = record.report.bytes,
+            run_id = %run_id, uuid = %uuid, status = %stored.summary.status,
+            tasks = stored.summary.task_count, bytes = stored.report.bytes,
             listing_path = timings.listing.as_ref().map_or("-", |l| l.path.as_str()),
             listing_calls = timings.listing.as_ref().map_or(0, |l| l.calls),
-            key = %record.report.key,
+            key = %stored.report.key,
             listed_ms = timings.listed.as_millis() as u64,
             collect_ms = timings.collected.as_millis() as u64,
             build_ms = (timings.built - timings.collected).as_millis() as u64,
             total_ms = timings.started.elapsed().as_millis() as u64,
             "stored enriched run"
         );
-        self.file_row(&record, existing.as_ref()).await?;
-        self.publisher.publish(&record).await?;
-        self.summaries
-            .mark_published(run_id, uuid, &record.report.sha256)
-            .await?;
-        let mut record = record;
-        record.event_published = true;
+        self.file_row(&stored, existing.as_ref()).await?;
+        crash::reached(CrashPoint::AfterBucket);
+        // The item as stored is what is announced: a re-delivery that finds it unpublished announces the same
+        // detail (see `announce`).
+        self.announce(&stored).await?;
+        stored.event_published = true;
         figures.line().emit();
         Ok(EnrichOutcome::Written {
-            record: Box::new(record),
+            record: Box::new(stored),
             published: true,
         })
+    }
+
+    /// Sends `Run Enriched` for a stored item, then marks the item published. The item was written unpublished
+    /// first, so a process dying anywhere before the mark leaves it for the next delivery to announce: at least
+    /// once. A death between the two calls (or a failed mark) makes that delivery announce again: the same detail
+    /// with the same `idempotencyKey`, which consumers deduplicate on (EventBridge has no deduplication of its
+    /// own). See "Crashes between writes" in `docs/architecture.md`.
+    async fn announce(&self, record: &SummaryRecord) -> Result<()> {
+        self.publisher.publish(record).await?;
+        crash::reached(CrashPoint::AfterEvent);
+        let run_id =
+            RunId::parse(&record.summary.run_id).map_err(|e| Error::Internal(e.to_string()))?;
+        self.summaries
+            .mark_published(&run_id, &record.summary.uuid, &record.report.sha256)
+            .await?;
+        crash::reached(CrashPoint::AfterMark);
+        Ok(())
     }
 
     /// Reads the manifest, retrying with backoff while it is missing, empty, or (for a COMPLETED run) lacks tasks
@@ -529,12 +551,12 @@ impl Enricher {
         self.file_row(&record, None).await?;
         let mut republished = false;
         if !record.event_published {
-            self.publisher.publish(&record).await?;
-            let run_id =
-                RunId::parse(&record.summary.run_id).map_err(|e| Error::Internal(e.to_string()))?;
-            self.summaries
-                .mark_published(&run_id, &record.summary.uuid, &record.report.sha256)
-                .await?;
+            tracing::warn!(
+                run_id = %record.summary.run_id, uuid = %record.summary.uuid,
+                "the stored record is not marked announced (an earlier invocation died or failed after storing \
+                 it, or is announcing it now): announcing it, possibly a second time"
+            );
+            self.announce(&record).await?;
             republished = true;
         }
         tracing::info!(

@@ -18,12 +18,19 @@
 //! makes an enrichment write nothing; otherwise a record replaces a stored one only when it ranks higher
 //! ([`EnrichmentSummary::quality`]), and the DynamoDB write carries the same rule as a condition, so concurrent
 //! invocations end with one record whichever finishes first.
+//!
+//! # Crashes between writes
+//! The writes go object, lake objects, item (unpublished), event, published flag, so a process dying between any
+//! two leaves nothing a reader follows to a missing object, and the next delivery of the event completes the
+//! rest; [`crash`] holds the test-only points that prove it. `Run Enriched` is delivered at least once, with an
+//! `idempotencyKey` to deduplicate on (`docs/architecture.md`, "Crashes between writes").
 
 pub mod backfill;
 mod builder;
 #[cfg(test)]
 mod builder_tests;
 mod collect;
+pub mod crash;
 mod enricher;
 #[cfg(test)]
 mod enricher_tests;

@@ -28,6 +28,29 @@ pub fn run_enriched_detail(record: &SummaryRecord) -> Value {
     detail
 }
 
+/// The `idempotencyKey` of a record's `Run Enriched` event: `<runId>/<uuid>/<report sha256>`, the same for every
+/// announcement of one stored record and different for any other record. The event is delivered at least once (a
+/// process dying between `PutEvents` and marking the item published makes the retry send it again; EventBridge
+/// does not deduplicate): consumers that must act once per record deduplicate on this key.
+pub fn idempotency_key(record: &SummaryRecord) -> String {
+    format!(
+        "{}/{}/{}",
+        record.summary.run_id, record.summary.uuid, record.report.sha256
+    )
+}
+
+/// The detail `Run Enriched` carries: [`run_enriched_detail`] plus the [`idempotency_key`].
+pub fn published_detail(record: &SummaryRecord) -> Value {
+    let mut detail = run_enriched_detail(record);
+    if let Value::Object(map) = &mut detail {
+        map.insert(
+            "idempotencyKey".into(),
+            Value::String(idempotency_key(record)),
+        );
+    }
+    detail
+}
+
 /// Publishes on one event bus.
 #[derive(Debug, Clone)]
 pub struct EventPublisher {
@@ -45,13 +68,13 @@ impl EventPublisher {
     }
 
     pub const PUT_EVENTS: &str = "events:PutEvents"; // IAM action, see crate::iam
-    /// Sends `Run Enriched` for `record`; an entry EventBridge refuses is an error.
+    /// Sends `Run Enriched` (`published_detail`) for `record`; an entry EventBridge refuses is an error.
     pub async fn publish(&self, record: &SummaryRecord) -> Result<()> {
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
             .source(RUN_ENRICHED_SOURCE)
             .detail_type(RUN_ENRICHED)
-            .detail(run_enriched_detail(record).to_string())
+            .detail(published_detail(record).to_string())
             .set_resources(record.summary.arn.clone().map(|arn| vec![arn]))
             .build();
         let out = self
@@ -103,6 +126,26 @@ mod tests {
         );
         assert_eq!(detail["report"]["versionId"], "v1");
         assert_eq!(detail["manifestDigest"], "sha256:ab");
+        assert!(detail.get("idempotencyKey").is_none(), "API summaries");
+    }
+
+    #[test]
+    fn published_detail_carries_a_key_per_record() {
+        let first = record(RunStatus::Failed, "sha256:ab", 3);
+        let detail = published_detail(&first);
+        assert_eq!(
+            detail["idempotencyKey"],
+            format!("1000001/{UUID}/sha256:00")
+        );
+        assert_eq!(detail["runId"], "1000001");
+        let mut better = first.clone();
+        better.report.sha256 = "sha256:11".into();
+        assert_ne!(idempotency_key(&first), idempotency_key(&better));
+        // A re-announcement of the same item (another write time, the published flag) has the same key.
+        let mut again = first.clone();
+        again.written_at = "2030-01-01T00:00:00.000Z".into();
+        again.event_published = true;
+        assert_eq!(published_detail(&again), detail);
     }
 
     #[tokio::test]
@@ -110,7 +153,8 @@ mod tests {
         let refused = mock!(aws_sdk_eventbridge::Client::put_events)
             .match_requests(|r| {
                 r.entries().first().is_some_and(|e| {
-                    e.source() == Some("omics-introspect")
+                    e.detail().is_some_and(|d| d.contains("idempotencyKey"))
+                        && e.source() == Some("omics-introspect")
                         && e.detail_type() == Some("Run Enriched")
                         && e.event_bus_name() == Some("bus")
                 })

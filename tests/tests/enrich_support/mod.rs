@@ -307,3 +307,46 @@ fn proc_status_kib(field: &str) -> u64 {
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
+
+/// The `enrich-run` binary the tests spawn as a process: `ENRICH_RUN_BIN` when set, else the one beside this test
+/// binary's directory (`<target>/debug/enrich-run`; `make test` builds every target first).
+///
+/// # Panics
+/// When the binary is missing, saying how to build it.
+pub fn enrich_run_bin() -> PathBuf {
+    let path = match std::env::var_os("ENRICH_RUN_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => std::env::current_exe()
+            .expect("the test binary's path")
+            .parent()
+            .and_then(Path::parent)
+            .expect("test binaries live in <target>/<profile>/deps")
+            .join("enrich-run"),
+    };
+    assert!(
+        path.is_file(),
+        "{} not found: build it with `cargo build -p enrich-run` (make test builds every target), or name it in \
+         ENRICH_RUN_BIN",
+        path.display()
+    );
+    path
+}
+
+/// A synthetic run of `tasks` tasks (`failed` of them FAILED, which makes the run FAILED) with a fixed `uuid`.
+pub fn synthetic_run(
+    run_id: &str,
+    uuid: &str,
+    tasks: usize,
+    failed: usize,
+    seed: u64,
+) -> omics_introspect_tests::synthetic::SyntheticRun {
+    omics_introspect_tests::synthetic::generate(&omics_introspect_tests::synthetic::SyntheticSpec {
+        run_id: run_id.to_owned(),
+        uuid: Some(uuid.to_owned()),
+        tasks,
+        failed,
+        seed,
+        status: if failed > 0 { "FAILED" } else { "COMPLETED" }.to_owned(),
+        ..Default::default()
+    })
+}
