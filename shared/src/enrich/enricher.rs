@@ -582,10 +582,10 @@ impl Enricher {
         };
         let days = self.summaries.fleet_days();
         days.upsert(&row).await?;
-        if let Some(before) = previous.and_then(|p| fleet_time(&p.summary)) {
-            if before.date_naive() != row.filed_at.date_naive() {
-                days.remove(&row.run_key(), &before).await?;
-            }
+        if let Some(before) = previous.and_then(|p| fleet_time(&p.summary))
+            && before.date_naive() != row.filed_at.date_naive()
+        {
+            days.remove(&row.run_key(), &before).await?;
         }
         Ok(())
     }
