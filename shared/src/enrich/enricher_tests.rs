@@ -8,6 +8,7 @@ use aws_sdk_cloudwatchlogs::operation::get_log_events::{GetLogEventsError, GetLo
 use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
 use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_omics::operation::get_run::GetRunOutput;
 use aws_sdk_omics::types::RunStatus as ApiRunStatus;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
@@ -149,10 +150,17 @@ async fn a_duplicate_reads_the_manifest_and_writes_nothing() {
             .set_item(Some(item.clone()))
             .build()
     });
+    // The run's day bucket already holds its row: filing it again writes nothing.
+    let bucket = day_bucket_holding(&stored(&digest));
+    let query = mock!(aws_sdk_dynamodb::Client::query).then_output(move || {
+        QueryOutput::builder()
+            .set_items(Some(vec![bucket.clone()]))
+            .build()
+    });
     let run = get_run(ApiRunStatus::Completed);
     let [first, end] = manifest_pages();
     // No ListRunTasks rule, no S3 or EventBridge rule, no PutItem rule: any of those calls would panic.
-    let enricher = enricher(&[&run], &[&first, &end], &[&get_item]);
+    let enricher = enricher(&[&run], &[&first, &end], &[&get_item, &query]);
     let outcome = enricher
         .enrich(request(Some(RunStatus::Completed)))
         .await
@@ -168,7 +176,30 @@ async fn a_duplicate_reads_the_manifest_and_writes_nothing() {
     assert!(reason.starts_with("duplicate"), "{reason}");
     assert!(!republished);
     assert_eq!(get_item.num_calls(), 1);
+    assert_eq!(query.num_calls(), 1, "the day bucket is read");
     assert_eq!(first.num_calls() + end.num_calls(), 2);
+}
+
+/// The fleet day bucket item of `record`'s day, holding its row.
+fn day_bucket_holding(
+    record: &SummaryRecord,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use std::io::Write as _;
+    let row = crate::store::fleet_row(&record.summary).unwrap();
+    let rows = BTreeMap::from([(row.run_key(), row)]);
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(&serde_json::to_vec(&rows).unwrap()).unwrap();
+    let blob = aws_sdk_dynamodb::primitives::Blob::new(gzip.finish().unwrap());
+    [
+        ("pk", AttributeValue::S("FLEETDAY#2024".into())),
+        ("sk", AttributeValue::S("2024-10-20#000".into())),
+        ("rows", AttributeValue::B(blob)),
+        ("version", AttributeValue::N("1".into())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 #[tokio::test]

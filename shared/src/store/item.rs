@@ -354,9 +354,12 @@ pub(crate) mod tests {
         let item = old_item();
         let record = SummaryRecord::from_item(&item).unwrap();
         assert_eq!(record.summary.uuid, UUID);
-        // Rewritten, an old item keeps every attribute and gains only the fleet index keys (no facts: `reindex`
-        // adds those from the stored record).
+        // Rewritten, an old item keeps every attribute and gains only the fleet index keys and its fleet row (no
+        // facts: `reindex` adds those from the stored record).
         let mut rewritten = record.to_item();
+        let row = rewritten.remove("fleetRow").expect("a fleet row");
+        let expected = super::super::fleet_row(&record.summary).unwrap();
+        assert_eq!(row, s(serde_json::to_string(&expected).unwrap()));
         assert_eq!(
             rewritten.remove("stopKey"),
             Some(s(format!("2024-10-20T07:00:00.500Z#1000001#{UUID}")))
