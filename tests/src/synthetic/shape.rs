@@ -50,7 +50,7 @@ impl Shape {
             return;
         }
         let name_index = ordinal % self.distinct_names(tasks);
-        task.name = adversarial_name(task.step.call, name_index);
+        task.name = adversarial_name(name_index);
         task.image_digest = Some(sha256_hex(rng));
     }
 }
@@ -69,12 +69,11 @@ impl FromStr for Shape {
     }
 }
 
-/// `<call>·<200 multi-byte characters drawn from index>·#<index>ẞ`: the same index gives the same name, and the
-/// trailing `ẞ` keeps WDL, Nextflow and CWL suffix rules from stripping anything.
-pub fn adversarial_name(call: &str, index: usize) -> String {
-    let mut name = String::with_capacity(call.len() + ADVERSARIAL_NAME_CHARS * 3 + 16);
-    name.push_str(call);
-    name.push('·');
+/// `<200 multi-byte characters drawn from index>·#<index>ẞ`: the same index gives the same name (whatever the
+/// task's call, so exactly [`Shape::distinct_names`] names), and the trailing `ẞ` keeps WDL, Nextflow and CWL
+/// suffix rules from stripping anything.
+pub fn adversarial_name(index: usize) -> String {
+    let mut name = String::with_capacity(ADVERSARIAL_NAME_CHARS * 3 + 16);
     // A small LCG over the index spreads the fragments, so names differ from their first characters on.
     let mut state = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut chars = 0;
