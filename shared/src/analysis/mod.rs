@@ -117,7 +117,8 @@ impl<'a> Analyzer<'a> {
         let shared = shared.filter(|s| task.name.as_deref() == Some(&***s));
         let group = self.names.group_of(name, shared);
         let cost = self.cost.observe(task, &self.settings.prices);
-        self.sizing.observe(task, group, &cost, &self.settings.prices);
+        self.sizing
+            .observe(task, group, &cost, &self.settings.prices);
         self.failures.observe(task);
         self.groups.observe(task, group, &cost);
     }

@@ -139,7 +139,10 @@ impl SizingAccumulator {
         let recommended_usd = price
             .zip(cost.billed_seconds)
             .map(|(p, s)| usd(p * s / 3600.0));
-        let savings_usd = cost.usd.zip(recommended_usd).map(|(now, then)| usd(now - then));
+        let savings_usd = cost
+            .usd
+            .zip(recommended_usd)
+            .map(|(now, then)| usd(now - then));
         // Only a task that enters the list is described (its strings copied).
         let Some(savings) = savings_usd.filter(|s| *s > 0.0 && self.enters_list(*s)) else {
             return;
@@ -274,7 +277,10 @@ impl SizingAccumulator {
         let mut rec = GroupRecommendation {
             base_name,
             tasks: group.tasks,
-            instance_types: billed.iter().filter_map(|(t, _)| t.map(str::to_owned)).collect(),
+            instance_types: billed
+                .iter()
+                .filter_map(|(t, _)| t.map(str::to_owned))
+                .collect(),
             max_cpus: group.max_cpus,
             max_memory_gib: group.max_memory,
             needed_cpus: None,

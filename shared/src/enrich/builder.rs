@@ -554,7 +554,7 @@ fn write_outputs(
     let mut lake_error = None;
     let tasks = std::iter::from_fn(|| {
         let row = rows.pop()?;
-        if rows.len() % RELEASE_EVERY == 0 {
+        if rows.len().is_multiple_of(RELEASE_EVERY) {
             rows.shrink_to_fit();
         }
         Some(with_cost(row.to_report(), region, prices))

@@ -262,7 +262,16 @@ fn ungroupable_long_names_and_per_task_strings_survive_the_compact_rows() {
         .iter()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            (v["arn"].as_str().unwrap().rsplit('/').next().unwrap().to_owned(), v)
+            (
+                v["arn"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                v,
+            )
         })
         .collect();
     for task in &run.tasks {
@@ -280,6 +289,15 @@ fn ungroupable_long_names_and_per_task_strings_survive_the_compact_rows() {
     assert!(groups[..TASK_GROUPS_KEPT].iter().all(|g| g.tasks == 3));
     let sizing = run.head.rightsizing.clone().unwrap();
     assert_eq!(sizing.groups.len() as u64 + sizing.groups_omitted, 1_000);
-    let lake = crate::lake::build_objects(&run.head, &run.tasks, &Settings::default().prices, Some("wf")).unwrap();
-    assert_eq!(lake.tasks, built.lake.tasks, "the one-pass lake object equals one built from the record");
+    let lake = crate::lake::build_objects(
+        &run.head,
+        &run.tasks,
+        &Settings::default().prices,
+        Some("wf"),
+    )
+    .unwrap();
+    assert_eq!(
+        lake.tasks, built.lake.tasks,
+        "the one-pass lake object equals one built from the record"
+    );
 }

@@ -96,9 +96,15 @@ impl CompactUuid {
             Self::Text(text) => text.to_string(),
             Self::Bytes(bytes) => {
                 let mut out = String::with_capacity(36);
-                for (i, part) in [&bytes[..4], &bytes[4..6], &bytes[6..8], &bytes[8..10], &bytes[10..]]
-                    .into_iter()
-                    .enumerate()
+                for (i, part) in [
+                    &bytes[..4],
+                    &bytes[4..6],
+                    &bytes[6..8],
+                    &bytes[8..10],
+                    &bytes[10..],
+                ]
+                .into_iter()
+                .enumerate()
                 {
                     if i > 0 {
                         out.push('-');
@@ -291,7 +297,10 @@ impl TaskRow {
         fill(&mut self.cpus, task.cpus);
         fill(&mut self.memory, task.memory);
         fill(&mut self.gpus, task.gpus);
-        fill(&mut self.metrics, task.metrics.as_ref().map(PackedMetrics::pack));
+        fill(
+            &mut self.metrics,
+            task.metrics.as_ref().map(PackedMetrics::pack),
+        );
         fill(&mut self.creation_time, task.creation_time);
         fill(&mut self.start_time, task.start_time);
         fill(&mut self.stop_time, task.stop_time);
@@ -396,7 +405,11 @@ impl TaskRow {
         let shared = |v: &Option<Arc<str>>| v.as_deref().map(str::to_owned);
         EnrichedTask {
             task_id: self.id.to_string(),
-            uuid: self.uuid.as_ref().filter(|_| full).map(CompactUuid::to_text),
+            uuid: self
+                .uuid
+                .as_ref()
+                .filter(|_| full)
+                .map(CompactUuid::to_text),
             name: shared(&self.name),
             status: self.status.clone(),
             source: source.to_owned(),
@@ -662,10 +675,11 @@ mod tests {
     fn names_are_interned_and_metrics_keep_absent_figures_absent() {
         let mut table = TaskTable::default();
         table.add_manifest_task(manifest_task(TASK));
-        table.add_manifest_task(manifest_task(&TASK.replace("task/7", "task/8").replace(
-            r#""cpusMaximum":1.5,"#,
-            "",
-        )));
+        table.add_manifest_task(manifest_task(
+            &TASK
+                .replace("task/7", "task/8")
+                .replace(r#""cpusMaximum":1.5,"#, ""),
+        ));
         let (a, b) = (table.get(7).unwrap(), table.get(8).unwrap());
         assert!(Arc::ptr_eq(a.name().unwrap(), b.name().unwrap()));
         assert_eq!(a.metrics().unwrap().cpus_maximum, Some(1.5));

@@ -46,7 +46,9 @@ pub fn write_report(
         return Err(Error::Internal("record head is not a JSON object".into()));
     };
 
-    let encoder = GzEncoder::new(Vec::new(), Compression::default());
+    // The fastest level: at the default level deflate alone cost ~15 µs of a 100,000-task record's ~10 µs per
+    // task budget (docs/benchmarks.md); the record is ~30 % larger for it.
+    let encoder = GzEncoder::new(Vec::new(), Compression::fast());
     // serde_json writes token by token: buffer them so the compressor sees large chunks.
     let mut out = BufWriter::with_capacity(
         WRITE_BUFFER,

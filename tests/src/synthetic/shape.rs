@@ -11,7 +11,18 @@ use super::tasks::SynthTask;
 /// per character in UTF-8, none of them a JSON escape, a digit, `-`, `_` or a parenthesis, so no engine's shard
 /// suffix can be read into a name.
 const FRAGMENTS: [&str; 12] = [
-    "é", "漢字", "🧬", "ñ", "Ω", "データ", "😀", "ü", "검사", "ﬁ", "ß", "Ä",
+    "é",
+    "漢字",
+    "🧬",
+    "ñ",
+    "Ω",
+    "データ",
+    "😀",
+    "ü",
+    "검사",
+    "ﬁ",
+    "ß",
+    "Ä",
 ];
 
 /// Characters of an adversarial name before its distinguishing tail (the tail adds a dozen more).
