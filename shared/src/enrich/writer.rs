@@ -74,7 +74,7 @@ pub fn write_report(
     let gzip = out.inner.finish().map_err(|e| internal(&e))?;
     let sha256 = sha256_hex(&gzip);
     Ok(ReportBytes {
-        gzip,
+        gzip: gzip.into(),
         sha256,
         json_bytes,
     })
