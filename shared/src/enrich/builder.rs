@@ -15,7 +15,7 @@ use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
 
-use super::rows::{TaskRow, TaskTable};
+use super::rows::{TaskRow, TaskTable, release_free_memory};
 use super::summary::summarize;
 use super::writer::write_report;
 use crate::error::Result;
@@ -300,6 +300,8 @@ impl EnrichmentBuilder {
         };
 
         let rows = self.table.into_sorted();
+        // The pages and the index are gone: give their memory back before the record's comes.
+        release_free_memory();
         let summary = summarize(&rows, &run);
         let failed_tasks = describe_failed_tasks(self.failed, &rows, &self.run_id);
         let mut analysis = {
@@ -556,6 +558,7 @@ fn write_outputs(
         let row = rows.pop()?;
         if rows.len().is_multiple_of(RELEASE_EVERY) {
             rows.shrink_to_fit();
+            release_free_memory();
         }
         Some(with_cost(row.to_report(), region, prices))
     })

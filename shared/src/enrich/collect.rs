@@ -50,6 +50,7 @@ pub async fn read_manifest_with_evidence(
             Ok(Some(page)) => {
                 evidence.observe(&page);
                 builder.add_manifest_page(page);
+                super::rows::release_free_memory();
             }
             Ok(None) => break,
             Err(Error::ManifestNotFound { .. }) => {

@@ -46,9 +46,10 @@ pub fn write_report(
         return Err(Error::Internal("record head is not a JSON object".into()));
     };
 
-    // The fastest level: at the default level deflate alone cost ~15 µs of a 100,000-task record's ~10 µs per
-    // task budget (docs/benchmarks.md); the record is ~30 % larger for it.
-    let encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    // Level 2: at the default level (6) deflate alone cost more than a 100,000-task record's 10 µs per task
+    // budget (docs/benchmarks.md). Not level 1: zlib-rs's level 1 uses fixed Huffman codes, which leave long
+    // multi-byte names nearly uncompressed (the record of 100,000 such tasks came out ~25 % larger).
+    let encoder = GzEncoder::new(Vec::new(), Compression::new(2));
     // serde_json writes token by token: buffer them so the compressor sees large chunks.
     let mut out = BufWriter::with_capacity(
         WRITE_BUFFER,
