@@ -36,71 +36,144 @@ enum Unpriced {
     NoRunningTime,
 }
 
-/// Prices one task. `region` is the run's region (from its ARN).
-pub fn task_cost(task: &EnrichedTask, region: Option<&str>, prices: &PriceTable) -> TaskCost {
-    task_cost_with_reason(task, region, prices).0
+/// A task's compute figures without its identity (id, name, type): what the accumulators and the lake need per
+/// task, computed without allocating. [`task_cost`] adds the identity and the note.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostFigures {
+    /// Served from the run cache: no compute cost.
+    pub cached: bool,
+    /// Seconds it ran.
+    pub running_seconds: Option<f64>,
+    /// Seconds billed: max(running, 60); 0 for cached and never-started tasks.
+    pub billed_seconds: Option<f64>,
+    /// The instance's price.
+    pub usd_per_hour: Option<f64>,
+    /// The cost; null when a price or a duration is unknown.
+    pub usd: Option<f64>,
 }
 
-fn task_cost_with_reason(
-    task: &EnrichedTask,
-    region: Option<&str>,
-    prices: &PriceTable,
-) -> (TaskCost, Option<Unpriced>) {
-    let mut cost = TaskCost {
+/// How a task's figures came about (the note and the unpriced reason are read from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis<'a> {
+    Priced,
+    Cached,
+    NotStarted,
+    NoInstanceType,
+    UnknownRegion,
+    NoPrice {
+        instance: &'a str,
+        region: &'a str,
+        region_priced: bool,
+    },
+    NoRunningTime,
+}
+
+impl Basis<'_> {
+    fn unpriced(self) -> Option<Unpriced> {
+        match self {
+            Self::Priced | Self::Cached | Self::NotStarted => None,
+            Self::NoInstanceType => Some(Unpriced::NoInstanceType),
+            Self::UnknownRegion
+            | Self::NoPrice {
+                region_priced: false,
+                ..
+            } => Some(Unpriced::Region),
+            Self::NoPrice { instance, .. } => Some(Unpriced::InstanceType(instance.to_owned())),
+            Self::NoRunningTime => Some(Unpriced::NoRunningTime),
+        }
+    }
+
+    fn note(self, figures: &CostFigures) -> Option<String> {
+        Some(match self {
+            Self::Priced => {
+                let running = figures
+                    .running_seconds
+                    .filter(|r| *r < MINIMUM_BILLED_SECONDS)?;
+                format!("ran {running} s, billed the {MINIMUM_BILLED_SECONDS} s minimum")
+            }
+            Self::Cached => "served from the run cache: no compute cost".to_owned(),
+            Self::NotStarted => "never started: nothing billed".to_owned(),
+            Self::NoInstanceType => "no instance type recorded".to_owned(),
+            Self::UnknownRegion => "the run's region is unknown".to_owned(),
+            Self::NoPrice {
+                instance, region, ..
+            } => format!("no price for {instance} in {region}"),
+            Self::NoRunningTime => "no running time recorded".to_owned(),
+        })
+    }
+}
+
+/// Prices one task. `region` is the run's region (from its ARN).
+pub fn task_cost(task: &EnrichedTask, region: Option<&str>, prices: &PriceTable) -> TaskCost {
+    let (figures, basis) = price_task(task, region, prices);
+    with_identity(task, &figures, basis)
+}
+
+/// [`task_cost`]'s figures alone.
+pub fn cost_figures(task: &EnrichedTask, region: Option<&str>, prices: &PriceTable) -> CostFigures {
+    price_task(task, region, prices).0
+}
+
+fn with_identity(task: &EnrichedTask, figures: &CostFigures, basis: Basis<'_>) -> TaskCost {
+    TaskCost {
         task_id: task.task_id.clone(),
         name: task.name.clone(),
         instance_type: task.instance_type.clone(),
+        cached: figures.cached,
+        running_seconds: figures.running_seconds,
+        billed_seconds: figures.billed_seconds,
+        usd_per_hour: figures.usd_per_hour,
+        usd: figures.usd,
+        note: basis.note(figures),
+    }
+}
+
+fn price_task<'a>(
+    task: &'a EnrichedTask,
+    region: Option<&'a str>,
+    prices: &PriceTable,
+) -> (CostFigures, Basis<'a>) {
+    let mut figures = CostFigures {
         cached: task.cache_hit == Some(true),
         running_seconds: task.running_seconds,
-        billed_seconds: None,
-        usd_per_hour: None,
-        usd: None,
-        note: None,
+        ..CostFigures::default()
     };
-    if cost.cached {
-        cost.billed_seconds = Some(0.0);
-        cost.usd = Some(0.0);
-        cost.note = Some("served from the run cache: no compute cost".to_owned());
-        return (cost, None);
+    if figures.cached {
+        figures.billed_seconds = Some(0.0);
+        figures.usd = Some(0.0);
+        return (figures, Basis::Cached);
     }
     let started = task.start_time.is_some() || task.running_seconds.is_some();
     if !started {
-        cost.billed_seconds = Some(0.0);
-        cost.usd = Some(0.0);
-        cost.note = Some("never started: nothing billed".to_owned());
-        return (cost, None);
+        figures.billed_seconds = Some(0.0);
+        figures.usd = Some(0.0);
+        return (figures, Basis::NotStarted);
     }
-    cost.billed_seconds = task.running_seconds.map(|r| r.max(MINIMUM_BILLED_SECONDS));
+    figures.billed_seconds = task.running_seconds.map(|r| r.max(MINIMUM_BILLED_SECONDS));
     let Some(instance) = task.instance_type.as_deref() else {
-        cost.note = Some("no instance type recorded".to_owned());
-        return (cost, Some(Unpriced::NoInstanceType));
+        return (figures, Basis::NoInstanceType);
     };
     let Some(region) = region else {
-        cost.note = Some("the run's region is unknown".to_owned());
-        return (cost, Some(Unpriced::Region));
+        return (figures, Basis::UnknownRegion);
     };
     let Some(price) = prices.price(region, instance) else {
-        let reason = if prices.has_region(region) {
-            Unpriced::InstanceType(instance.to_owned())
-        } else {
-            Unpriced::Region
-        };
-        cost.note = Some(format!("no price for {instance} in {region}"));
-        return (cost, Some(reason));
+        let region_priced = prices.has_region(region);
+        return (
+            figures,
+            Basis::NoPrice {
+                instance,
+                region,
+                region_priced,
+            },
+        );
     };
-    cost.usd_per_hour = Some(price);
+    figures.usd_per_hour = Some(price);
     let Some(running) = task.running_seconds else {
-        cost.note = Some("no running time recorded".to_owned());
-        return (cost, Some(Unpriced::NoRunningTime));
+        return (figures, Basis::NoRunningTime);
     };
     let billed = running.max(MINIMUM_BILLED_SECONDS);
-    cost.usd = Some(usd(price * billed / 3600.0));
-    if running < MINIMUM_BILLED_SECONDS {
-        cost.note = Some(format!(
-            "ran {running} s, billed the {MINIMUM_BILLED_SECONDS} s minimum"
-        ));
-    }
-    (cost, None)
+    figures.usd = Some(usd(price * billed / 3600.0));
+    (figures, Basis::Priced)
 }
 
 /// The run's region, from its ARN (`arn:aws:omics:<region>:...`).
@@ -225,11 +298,11 @@ impl CostAccumulator {
         }
     }
 
-    /// Prices `task` and adds it; returns its cost.
-    pub fn observe(&mut self, task: &EnrichedTask, prices: &PriceTable) -> TaskCost {
-        let (cost, reason) = task_cost_with_reason(task, self.region.as_deref(), prices);
+    /// Prices `task` and adds it; returns its figures.
+    pub fn observe(&mut self, task: &EnrichedTask, prices: &PriceTable) -> CostFigures {
+        let (cost, basis) = price_task(task, self.region.as_deref(), prices);
         self.tasks += 1;
-        if let Some(reason) = reason {
+        if let Some(reason) = basis.unpriced() {
             *self.unpriced.entry(reason).or_default() += 1;
         } else {
             self.priced += 1;
@@ -249,13 +322,17 @@ impl CostAccumulator {
         if let Some(value) = cost.usd {
             self.compute += value;
         }
-        if let (Some(instance), false) = (&cost.instance_type, cost.cached) {
-            let entry = self.by_type.entry(instance.clone()).or_insert((
-                0,
-                0.0,
-                cost.usd_per_hour,
-                Some(0.0),
-            ));
+        if let (Some(instance), false) = (task.instance_type.as_deref(), cost.cached) {
+            // Looked up before inserting: one allocation per instance type, not per task.
+            let entry = match self.by_type.get_mut(instance) {
+                Some(entry) => entry,
+                None => self.by_type.entry(instance.to_owned()).or_insert((
+                    0,
+                    0.0,
+                    cost.usd_per_hour,
+                    Some(0.0),
+                )),
+            };
             entry.0 += 1;
             entry.1 += cost.billed_seconds.unwrap_or(0.0);
             entry.3 = match (entry.3, cost.usd) {
@@ -263,29 +340,34 @@ impl CostAccumulator {
                 _ => None,
             };
         }
-        self.keep_if_expensive(&cost);
+        if self.is_expensive(&cost) {
+            let listed = with_identity(task, &cost, basis);
+            self.keep_expensive(listed);
+        }
         cost
     }
 
-    fn keep_if_expensive(&mut self, cost: &TaskCost) {
+    /// Whether a task costing `cost` enters the most expensive list.
+    fn is_expensive(&self, cost: &CostFigures) -> bool {
         let Some(value) = cost.usd.filter(|v| *v > 0.0) else {
-            return;
+            return false;
         };
-        if self.top.len() == MOST_EXPENSIVE_LISTED
+        !(self.top.len() == MOST_EXPENSIVE_LISTED
             && self
                 .top
                 .last()
                 .and_then(|t| t.usd)
-                .is_some_and(|min| min >= value)
-        {
-            return;
-        }
+                .is_some_and(|min| min >= value))
+    }
+
+    fn keep_expensive(&mut self, cost: TaskCost) {
+        let value = cost.usd.unwrap_or(0.0);
         let at = self
             .top
             .iter()
             .position(|t| t.usd.unwrap_or(0.0) < value)
             .unwrap_or(self.top.len());
-        self.top.insert(at, cost.clone());
+        self.top.insert(at, cost);
         self.top.truncate(MOST_EXPENSIVE_LISTED);
     }
 

@@ -39,12 +39,14 @@ pub use prices::{PriceTable, PricesUri};
 pub use rightsizing::Rightsizing;
 pub use settings::{Settings, SettingsError};
 
+use std::sync::Arc;
+
 use crate::record::{EnrichedRun, EnrichedTask, FailedTask, RunInfo};
 use crate::status::RunStatus;
 
 use cost::{CostAccumulator, region_from_arn, storage_cost};
 use diagnosis::FailureCollector;
-use names::Engine;
+use names::{Engine, GroupNames};
 use rightsizing::SizingAccumulator;
 
 /// The analysis sections of a report.
@@ -73,11 +75,14 @@ impl RunAnalysis {
     }
 }
 
-/// Computes the analysis sections while tasks stream past.
+/// Computes the analysis sections while tasks stream past. What it keeps grows with the number of distinct task
+/// groups only by one small entry per group (the base names are held once, in [`GroupNames`]), and the task
+/// lists it keeps are capped; see [`rightsizing::SizingAccumulator`] and [`fleet::GroupStatsAccumulator`].
 #[derive(Debug)]
 pub struct Analyzer<'a> {
     settings: &'a Settings,
     region: Option<String>,
+    names: GroupNames,
     cost: CostAccumulator,
     sizing: SizingAccumulator,
     failures: FailureCollector,
@@ -91,20 +96,31 @@ impl<'a> Analyzer<'a> {
         let engine = Engine::parse(run.engine.as_deref());
         Self {
             settings,
+            names: GroupNames::new(engine),
             cost: CostAccumulator::new(region.clone()),
             sizing: SizingAccumulator::new(region.clone(), engine, settings.headroom),
             failures: FailureCollector::default(),
-            groups: fleet::GroupStatsAccumulator::new(engine),
+            groups: fleet::GroupStatsAccumulator::new(),
             region,
         }
     }
 
     /// Adds one task.
     pub fn observe(&mut self, task: &EnrichedTask) {
+        self.observe_named(task, None);
+    }
+
+    /// Adds one task whose name the caller also holds as `shared` (the same text as `task.name`): a task group
+    /// named after it shares that copy instead of making its own.
+    pub fn observe_named(&mut self, task: &EnrichedTask, shared: Option<&Arc<str>>) {
+        let name = task.name.as_deref().unwrap_or(&task.task_id);
+        let shared = shared.filter(|s| task.name.as_deref() == Some(&***s));
+        let group = self.names.group_of(name, shared);
         let cost = self.cost.observe(task, &self.settings.prices);
-        self.sizing.observe(task, &cost, &self.settings.prices);
+        self.sizing
+            .observe(task, group, &cost, &self.settings.prices);
         self.failures.observe(task);
-        self.groups.observe(task, &cost);
+        self.groups.observe(task, group, &cost);
     }
 
     /// The sections, given the run's status, metadata and failed-task details (log tails).
@@ -112,9 +128,9 @@ impl<'a> Analyzer<'a> {
         let storage = storage_cost(run, self.region.as_deref(), &self.settings.prices);
         RunAnalysis {
             cost: self.cost.finish(storage, self.settings),
-            rightsizing: self.sizing.finish(&self.settings.prices),
+            rightsizing: self.sizing.finish(&self.names, &self.settings.prices),
             diagnosis: self.failures.finish(status, run, failed),
-            task_groups: self.groups.finish(),
+            task_groups: self.groups.finish(&self.names),
         }
     }
 }

@@ -10,6 +10,9 @@
 //! The run analyzer's own patterns drop everything after a WDL name's first hyphen and refuse CWL names with
 //! digits; these keep the whole name and strip only the engine's suffix.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 /// The workflow engine, as far as it matters for names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -50,6 +53,63 @@ pub fn base_name(name: &str, engine: Engine) -> &str {
                 strip_wdl(name)
             }
         }
+    }
+}
+
+/// Number of a task group within one run: an index into [`GroupNames`].
+pub type GroupId = u32;
+
+/// The distinct base names of one run's tasks, each held once and numbered in order of first appearance, so the
+/// accumulators that keep something per group key it by a 4-byte [`GroupId`] instead of a copy of the name. A run
+/// of ungroupable names (every base name its own group) then holds each name once, or not at all when the caller
+/// passes the task name's shared copy ([`GroupNames::group_of`]).
+#[derive(Debug)]
+pub struct GroupNames {
+    engine: Engine,
+    ids: HashMap<Arc<str>, GroupId>,
+    names: Vec<Arc<str>>,
+}
+
+impl GroupNames {
+    /// No group yet, for a run of `engine`.
+    pub fn new(engine: Engine) -> Self {
+        Self {
+            engine,
+            ids: HashMap::new(),
+            names: Vec::new(),
+        }
+    }
+
+    /// The group of a task named `name` (its id when it has no name). `shared` is a shared copy of `name` when
+    /// the caller holds one: a name that is its own base name is then not copied.
+    pub fn group_of(&mut self, name: &str, shared: Option<&Arc<str>>) -> GroupId {
+        let base = base_name(name, self.engine);
+        if let Some(&id) = self.ids.get(base) {
+            return id;
+        }
+        let key: Arc<str> = match shared {
+            Some(shared) if shared.len() == base.len() => Arc::clone(shared),
+            _ => Arc::from(base),
+        };
+        let id = GroupId::try_from(self.names.len()).unwrap_or(GroupId::MAX);
+        self.ids.insert(Arc::clone(&key), id);
+        self.names.push(key);
+        id
+    }
+
+    /// The base name of group `id`.
+    pub fn name(&self, id: GroupId) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no task was seen.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
     }
 }
 
@@ -183,5 +243,22 @@ mod tests {
         assert_eq!(Engine::parse(Some("nextflow")), Engine::Nextflow);
         assert_eq!(Engine::parse(Some("WDL_LENIENT")), Engine::Wdl);
         assert_eq!(Engine::parse(None), Engine::Unknown);
+    }
+
+    #[test]
+    fn group_names_are_held_once_and_share_the_callers_copy() {
+        let mut names = GroupNames::new(Engine::Wdl);
+        let a = names.group_of("BwaMem-3-1", None);
+        let b = names.group_of("BwaMem-4-1", None);
+        assert_eq!(a, b);
+        assert_eq!(names.name(a), "BwaMem");
+        let long: Arc<str> = Arc::from("ungroupable·漢字🧬".repeat(20).as_str());
+        let c = names.group_of(&long, Some(&long));
+        assert_ne!(a, c);
+        assert_eq!(names.group_of(&long, None), c);
+        // An ungroupable name is its own base name: the group shares the caller's copy.
+        assert!(std::ptr::eq(names.name(c).as_ptr(), long.as_ptr()));
+        assert_eq!(Arc::strong_count(&long), 3);
+        assert_eq!(names.len(), 2);
     }
 }

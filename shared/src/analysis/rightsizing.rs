@@ -10,11 +10,11 @@
 //! the total is the sum over groups, i.e. what applying the emitted snippets would save. A negative saving is an
 //! upsize (a task that ran at its limit).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::cost::TaskCost;
+use super::cost::CostFigures;
 use super::instances::{self, smallest_fit};
-use super::names::{Engine, base_name};
+use super::names::{Engine, GroupId, GroupNames, base_name};
 use super::prices::PriceTable;
 pub use super::settings::DEFAULT_HEADROOM;
 use super::snippets;
@@ -35,8 +35,9 @@ struct Group {
     gpu: bool,
     max_cpus: Option<f64>,
     max_memory: Option<f64>,
-    /// Billed seconds by the instance type the shards ran on (`None`: unknown type).
-    billed: BTreeMap<Option<String>, f64>,
+    /// Billed seconds by the instance type the shards ran on (an index into the accumulator's types; `None`:
+    /// unknown type). Few entries per group: a list, not a map.
+    billed: Vec<(Option<u16>, f64)>,
 }
 
 fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -47,13 +48,17 @@ fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-/// Collects recommendations as tasks stream past.
+/// Collects recommendations as tasks stream past. Per group it keeps counts, peaks and billed seconds by
+/// instance type (tens of bytes, keyed by [`GroupId`]; the names live once in [`GroupNames`]), and only the
+/// [`TASKS_LISTED`] best task recommendations: memory does not grow with distinct names beyond that.
 #[derive(Debug)]
 pub struct SizingAccumulator {
     region: Option<String>,
     engine: Engine,
     headroom: f64,
-    groups: BTreeMap<String, Group>,
+    groups: Vec<Group>,
+    /// Instance types seen, in order of first appearance.
+    types: Vec<String>,
     tasks: Vec<TaskRecommendation>,
     unpriced: BTreeSet<String>,
 }
@@ -65,7 +70,8 @@ impl SizingAccumulator {
             region,
             engine,
             headroom,
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
+            types: Vec::new(),
             tasks: Vec::new(),
             unpriced: BTreeSet::new(),
         }
@@ -75,84 +81,104 @@ impl SizingAccumulator {
         prices.price(self.region.as_deref()?, instance)
     }
 
-    /// Adds `task`, whose compute cost is `cost`.
-    pub fn observe(&mut self, task: &EnrichedTask, cost: &TaskCost, prices: &PriceTable) {
+    fn type_index(&mut self, instance: Option<&str>) -> Option<u16> {
+        let instance = instance?;
+        if let Some(at) = self.types.iter().position(|t| t == instance) {
+            return u16::try_from(at).ok();
+        }
+        self.types.push(instance.to_owned());
+        u16::try_from(self.types.len() - 1).ok()
+    }
+
+    /// Adds `task` of group `group` (see [`GroupNames`]), whose compute figures are `cost`.
+    pub fn observe(
+        &mut self,
+        task: &EnrichedTask,
+        group: GroupId,
+        cost: &CostFigures,
+        prices: &PriceTable,
+    ) {
         if cost.cached || cost.billed_seconds == Some(0.0) {
             return;
         }
-        let base = base_name(task.name.as_deref().unwrap_or(&task.task_id), self.engine).to_owned();
         let gpu = task.instance_type.as_deref().is_some_and(instances::is_gpu)
             || [task.requested, task.reserved]
                 .iter()
                 .any(|r| r.and_then(|r| r.gpus).is_some_and(|g| g > 0.0));
         let max_cpus = task.maximum.and_then(|m| m.cpus);
         let max_memory = task.maximum.and_then(|m| m.memory_gib);
-        let group = self.groups.entry(base.clone()).or_default();
-        group.tasks += 1;
-        group.gpu |= gpu;
-        group.max_cpus = max_opt(group.max_cpus, max_cpus);
-        group.max_memory = max_opt(group.max_memory, max_memory);
-        *group.billed.entry(task.instance_type.clone()).or_default() +=
-            cost.billed_seconds.unwrap_or(0.0);
-
-        let mut rec = TaskRecommendation {
+        let instance = self.type_index(task.instance_type.as_deref());
+        let at = group as usize;
+        if self.groups.len() <= at {
+            self.groups.resize_with(at + 1, Group::default);
+        }
+        let entry = &mut self.groups[at];
+        entry.tasks += 1;
+        entry.gpu |= gpu;
+        entry.max_cpus = max_opt(entry.max_cpus, max_cpus);
+        entry.max_memory = max_opt(entry.max_memory, max_memory);
+        let seconds = cost.billed_seconds.unwrap_or(0.0);
+        match entry.billed.iter_mut().find(|(t, _)| *t == instance) {
+            Some((_, total)) => *total += seconds,
+            None => entry.billed.push((instance, seconds)),
+        }
+        if gpu {
+            return;
+        }
+        let (Some(cpus), Some(memory)) = (max_cpus, max_memory) else {
+            return;
+        };
+        let (need_cpu, need_mem) = (needed(cpus, self.headroom), needed(memory, self.headroom));
+        let Some(fit) = smallest_fit(need_cpu, need_mem) else {
+            return;
+        };
+        let price = self.price(prices, &fit.name);
+        if price.is_none() {
+            self.unpriced.insert(fit.name.clone());
+        }
+        let recommended_usd = price
+            .zip(cost.billed_seconds)
+            .map(|(p, s)| usd(p * s / 3600.0));
+        let savings_usd = cost
+            .usd
+            .zip(recommended_usd)
+            .map(|(now, then)| usd(now - then));
+        // Only a task that enters the list is described (its strings copied).
+        let Some(savings) = savings_usd.filter(|s| *s > 0.0 && self.enters_list(*s)) else {
+            return;
+        };
+        let action = action_for(task.instance_type.as_deref(), &fit.name, need_cpu, need_mem);
+        let rec = TaskRecommendation {
             task_id: task.task_id.clone(),
             name: task.name.clone(),
-            base_name: base,
+            base_name: base_name(task.name.as_deref().unwrap_or(&task.task_id), self.engine)
+                .to_owned(),
             instance_type: task.instance_type.clone(),
             max_cpus,
             max_memory_gib: max_memory,
-            needed_cpus: None,
-            needed_memory_gib: None,
-            recommended_instance_type: None,
-            action: Action::NoData,
+            needed_cpus: Some(need_cpu),
+            needed_memory_gib: Some(need_mem),
+            recommended_instance_type: Some(fit.name),
+            action,
             current_usd: cost.usd,
-            recommended_usd: None,
-            savings_usd: None,
+            recommended_usd,
+            savings_usd: Some(savings),
         };
-        if gpu {
-            rec.action = Action::KeepGpu;
-            rec.recommended_instance_type = task.instance_type.clone();
-        } else if let (Some(cpus), Some(memory)) = (max_cpus, max_memory) {
-            let (need_cpu, need_mem) = (needed(cpus, self.headroom), needed(memory, self.headroom));
-            rec.needed_cpus = Some(need_cpu);
-            rec.needed_memory_gib = Some(need_mem);
-            match smallest_fit(need_cpu, need_mem) {
-                None => rec.action = Action::ExceedsLargest,
-                Some(fit) => {
-                    rec.action =
-                        action_for(task.instance_type.as_deref(), &fit.name, need_cpu, need_mem);
-                    let price = self.price(prices, &fit.name);
-                    if price.is_none() {
-                        self.unpriced.insert(fit.name.clone());
-                    }
-                    rec.recommended_usd = price
-                        .zip(cost.billed_seconds)
-                        .map(|(p, s)| usd(p * s / 3600.0));
-                    rec.savings_usd = rec
-                        .current_usd
-                        .zip(rec.recommended_usd)
-                        .map(|(now, then)| usd(now - then));
-                    rec.recommended_instance_type = Some(fit.name);
-                }
-            }
-        }
-        if rec.savings_usd.is_some_and(|s| s > 0.0) {
-            self.keep_task(rec);
-        }
+        self.keep_task(rec);
     }
 
-    fn keep_task(&mut self, rec: TaskRecommendation) {
-        let value = rec.savings_usd.unwrap_or(0.0);
-        if self.tasks.len() == TASKS_LISTED
+    /// Whether a task saving `value` enters the [`TASKS_LISTED`] best.
+    fn enters_list(&self, value: f64) -> bool {
+        !(self.tasks.len() == TASKS_LISTED
             && self
                 .tasks
                 .last()
                 .and_then(|t| t.savings_usd)
-                .is_some_and(|min| min >= value)
-        {
-            return;
-        }
+                .is_some_and(|min| min >= value))
+    }
+
+    fn keep_task(&mut self, rec: TaskRecommendation) {
+        let value = rec.savings_usd.unwrap_or(0.0);
         let at = self
             .tasks
             .iter()
@@ -162,12 +188,17 @@ impl SizingAccumulator {
         self.tasks.truncate(TASKS_LISTED);
     }
 
-    /// The recommendations.
-    pub fn finish(mut self, prices: &PriceTable) -> Rightsizing {
+    /// The recommendations; `names` are the groups' base names.
+    pub fn finish(mut self, names: &GroupNames, prices: &PriceTable) -> Rightsizing {
         let groups = std::mem::take(&mut self.groups);
         let mut out: Vec<GroupRecommendation> = groups
             .into_iter()
-            .map(|(base, group)| self.group_recommendation(base, group, prices))
+            .enumerate()
+            .filter(|(_, group)| group.tasks > 0)
+            .map(|(id, group)| {
+                let base = names.name(id as GroupId).to_owned();
+                self.group_recommendation(base, group, prices)
+            })
             .collect();
         out.sort_by(|a, b| {
             b.savings_usd
@@ -229,13 +260,27 @@ impl SizingAccumulator {
     fn group_recommendation(
         &mut self,
         base_name: String,
-        group: Group,
+        mut group: Group,
         prices: &PriceTable,
     ) -> GroupRecommendation {
+        // In the order a map keyed by the type would give (unknown first, then by name): sums of floats depend
+        // on their order, and the record must not.
+        group.billed.sort_by(|(a, _), (b, _)| {
+            let name = |t: &Option<u16>| t.map(|i| self.types[usize::from(i)].as_str());
+            name(a).cmp(&name(b))
+        });
+        let billed: Vec<(Option<&str>, f64)> = group
+            .billed
+            .iter()
+            .map(|(t, s)| (t.map(|i| self.types[usize::from(i)].as_str()), *s))
+            .collect();
         let mut rec = GroupRecommendation {
             base_name,
             tasks: group.tasks,
-            instance_types: group.billed.keys().flatten().cloned().collect(),
+            instance_types: billed
+                .iter()
+                .filter_map(|(t, _)| t.map(str::to_owned))
+                .collect(),
             max_cpus: group.max_cpus,
             max_memory_gib: group.max_memory,
             needed_cpus: None,
@@ -248,16 +293,15 @@ impl SizingAccumulator {
             recommended_usd: None,
             savings_usd: None,
         };
-        let current: Option<f64> = group
-            .billed
+        let current: Option<f64> = billed
             .iter()
             .map(|(instance, seconds)| {
                 instance
-                    .as_deref()
                     .and_then(|i| self.price(prices, i))
                     .map(|p| p * seconds / 3600.0)
             })
             .sum();
+        let seconds: f64 = billed.iter().map(|(_, s)| s).sum();
         rec.current_usd = current.map(usd);
         if group.gpu {
             rec.action = Action::KeepGpu;
@@ -285,7 +329,6 @@ impl SizingAccumulator {
         if price.is_none() {
             self.unpriced.insert(fit.name.clone());
         }
-        let seconds: f64 = group.billed.values().sum();
         rec.recommended_usd = price.map(|p| usd(p * seconds / 3600.0));
         rec.savings_usd = current
             .zip(price.map(|p| p * seconds / 3600.0))

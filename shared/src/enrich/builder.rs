@@ -3,19 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::cost::task_cost;
+use crate::analysis::cost::cost_figures;
 use crate::analysis::fleet::facts::FactSources;
 use crate::analysis::fleet::{RunFacts, TaskGroupStats, run_facts};
 use crate::analysis::{Analyzer, PriceTable, Settings};
 use crate::ids::{RunId, id_from_arn};
-use crate::lake::LakeObjects;
+use crate::lake::{LakeObjects, LakeWriter};
 use crate::manifest::{ManifestPage, ManifestRun, ParseWarnings};
 use crate::metrics::RunFigures;
 use crate::omics::{Run, Task};
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::{Timestamp, format_timestamp};
 
-use super::rows::{TaskRow, TaskTable};
+use super::rows::{TaskRow, TaskTable, release_free_memory};
 use super::summary::summarize;
 use super::writer::write_report;
 use crate::error::Result;
@@ -300,12 +300,14 @@ impl EnrichmentBuilder {
         };
 
         let rows = self.table.into_sorted();
+        // The pages and the index are gone: give their memory back before the record's comes.
+        release_free_memory();
         let summary = summarize(&rows, &run);
         let failed_tasks = describe_failed_tasks(self.failed, &rows, &self.run_id);
         let mut analysis = {
             let mut analyzer = Analyzer::new(settings, arn.as_deref(), &run);
             for row in &rows {
-                analyzer.observe(&row.to_report());
+                analyzer.observe_named(&row.to_analysis(), row.name());
             }
             analyzer.finish(&inputs.status, &run, &failed_tasks)
         };
@@ -333,14 +335,10 @@ impl EnrichmentBuilder {
             diagnosis: analysis.diagnosis,
             warnings,
         };
-        let report = write_report(
+        let (report, lake) = write_outputs(
             &head,
-            priced_iter(&rows, region.as_deref(), &settings.prices),
-        )?;
-        // The lake's copy, from the same rows (one row group at a time) and the finished head.
-        let lake = crate::lake::build_objects(
-            &head,
-            priced_iter(&rows, region.as_deref(), &settings.prices),
+            rows,
+            region.as_deref(),
             &settings.prices,
             inputs.workflow_name.as_deref(),
         )?;
@@ -513,14 +511,21 @@ fn describe_failed_tasks(
     rows: &[TaskRow],
     run_id: &RunId,
 ) -> Vec<FailedTask> {
+    // One pass over the rows for every described task (not one search per task).
+    let mut found: BTreeMap<u64, &TaskRow> = BTreeMap::new();
+    if !failed.is_empty() {
+        for row in rows.iter().filter(|r| failed.contains_key(&r.id)) {
+            found.entry(row.id).or_insert(row);
+        }
+    }
     failed
         .into_iter()
         .map(|(id, extras)| {
-            let row = rows.iter().find(|r| r.id == id);
+            let row = found.get(&id);
             FailedTask {
                 task_id: id.to_string(),
-                name: row.and_then(|r| r.name.as_deref().map(str::to_owned)),
-                failure_reason: row.and_then(|r| r.failure_reason.as_deref().map(str::to_owned)),
+                name: row.and_then(|r| r.name().map(|n| n.to_string())),
+                failure_reason: row.and_then(|r| r.failure_reason().map(str::to_owned)),
                 status_message: extras.status_message,
                 log_stream: extras
                     .log_stream
@@ -530,6 +535,45 @@ fn describe_failed_tasks(
             }
         })
         .collect()
+}
+
+/// Rows released (the row list shrunk) after every this many are written.
+const RELEASE_EVERY: usize = 4096;
+
+/// Writes the gzip JSON record and the lake objects in one pass over `rows` (sorted), each row priced once and
+/// dropped as soon as both have it: memory is the rows not yet written plus the two compressed outputs so far,
+/// never all rows and both outputs at once.
+fn write_outputs(
+    head: &ReportHead,
+    mut rows: Vec<TaskRow>,
+    region: Option<&str>,
+    prices: &PriceTable,
+    workflow_name: Option<&str>,
+) -> Result<(ReportBytes, LakeObjects)> {
+    // Popped from the end: reversed first, so the rows still go out in their order.
+    rows.reverse();
+    let mut lake = LakeWriter::new(head, prices, workflow_name)?;
+    let mut lake_error = None;
+    let tasks = std::iter::from_fn(|| {
+        let row = rows.pop()?;
+        if rows.len().is_multiple_of(RELEASE_EVERY) {
+            rows.shrink_to_fit();
+            release_free_memory();
+        }
+        Some(with_cost(row.to_report(), region, prices))
+    })
+    .inspect(|task| {
+        if lake_error.is_none()
+            && let Err(err) = lake.push(task)
+        {
+            lake_error = Some(err);
+        }
+    });
+    let report = write_report(head, tasks)?;
+    if let Some(err) = lake_error {
+        return Err(err.into());
+    }
+    Ok((report, lake.finish()?))
 }
 
 /// The compact summary stored next to the record, read from the finished head so the two never disagree.
@@ -594,23 +638,13 @@ pub fn facts_of(head: &ReportHead, task_groups: Vec<TaskGroupStats>) -> RunFacts
     )
 }
 
-/// The rows as report tasks, each with its own compute cost (streamed: one task at a time).
-fn priced_iter<'a>(
-    rows: &'a [TaskRow],
-    region: Option<&'a str>,
-    prices: &'a PriceTable,
-) -> impl Iterator<Item = EnrichedTask> + 'a {
-    rows.iter()
-        .map(move |r| with_cost(r.to_report(), region, prices))
-}
-
 /// `task` with its own compute cost (what the fleet lake and the per-task rows of the report carry).
 pub fn with_cost(
     mut task: EnrichedTask,
     region: Option<&str>,
     prices: &PriceTable,
 ) -> EnrichedTask {
-    let cost = task_cost(&task, region, prices);
+    let cost = cost_figures(&task, region, prices);
     task.cost_usd = cost.usd;
     task.billed_seconds = cost.billed_seconds;
     task.usd_per_hour = cost.usd_per_hour;

@@ -229,3 +229,75 @@ fn hundred_thousand_tasks_build_time() {
         format_timestamp(&chrono::Utc::now())
     );
 }
+
+/// A task line of the adversarial shape: a long multi-byte name shared by three tasks and ungroupable, its own
+/// canonical uuid and image digest.
+fn adversarial_line(id: u64) -> String {
+    let name = format!("名前🧬Éñ{}·{}ẞ", "漢字ü".repeat(70), id % 1_000);
+    format!(
+        r#"{{"arn":"arn:aws:omics:us-east-1:1:task/{id}","uuid":"{id:08x}-0000-4000-8000-{id:012x}","name":"{name}","status":"COMPLETED","instanceType":"omics.c.large","image":"img:1","imageDigest":"sha256:{id:064x}","creationTime":"2024-10-20T05:00:{:02}Z","startTime":"2024-10-20T05:01:00Z","stopTime":"2024-10-20T05:11:00Z","metrics":{{"cpusReserved":2,"cpusMaximum":1.25,"cpusAverage":1,"memoryReservedGiB":4,"memoryMaximumGiB":1.5,"memoryAverageGiB":1,"runningSeconds":600}}}}"#,
+        id % 60
+    )
+}
+
+#[test]
+fn ungroupable_long_names_and_per_task_strings_survive_the_compact_rows() {
+    use crate::record::fleet::{OTHER_GROUPS, TASK_GROUPS_KEPT};
+
+    let n = 3_000u64;
+    let lines: Vec<String> = (1..=n).map(adversarial_line).collect();
+    let mut b = EnrichmentBuilder::new(
+        RunId::parse("5").unwrap(),
+        RunUuid::parse("u").unwrap(),
+        "g",
+    );
+    b.add_manifest_page(page(&lines));
+    b.finish_manifest(read(n, 0));
+    let built = b
+        .build(inputs(RunStatus::Completed), &Settings::default())
+        .unwrap();
+    let run: EnrichedRun = serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap();
+    assert_eq!(run.tasks.len() as u64, n);
+    let expected: std::collections::HashMap<String, serde_json::Value> = lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["arn"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                v,
+            )
+        })
+        .collect();
+    for task in &run.tasks {
+        let line = &expected[&task.task_id];
+        assert_eq!(task.uuid.as_deref(), line["uuid"].as_str());
+        assert_eq!(task.name.as_deref(), line["name"].as_str());
+        assert_eq!(task.image_digest.as_deref(), line["imageDigest"].as_str());
+        assert_eq!(task.maximum.unwrap().cpus, Some(1.25));
+    }
+    // 1,000 distinct names, each its own group: the kept groups plus one folded entry, every task counted once.
+    let groups = built.summary.facts.unwrap().task_groups;
+    assert_eq!(groups.len(), TASK_GROUPS_KEPT + 1);
+    assert_eq!(groups.last().unwrap().base_name, OTHER_GROUPS);
+    assert_eq!(groups.iter().map(|g| g.tasks).sum::<u64>(), n);
+    assert!(groups[..TASK_GROUPS_KEPT].iter().all(|g| g.tasks == 3));
+    let sizing = run.head.rightsizing.clone().unwrap();
+    assert_eq!(sizing.groups.len() as u64 + sizing.groups_omitted, 1_000);
+    let lake = crate::lake::build_objects(
+        &run.head,
+        &run.tasks,
+        &Settings::default().prices,
+        Some("wf"),
+    )
+    .unwrap();
+    assert_eq!(
+        lake.tasks, built.lake.tasks,
+        "the one-pass lake object equals one built from the record"
+    );
+}

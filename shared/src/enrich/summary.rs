@@ -38,7 +38,7 @@ pub(crate) fn summarize(rows: &[TaskRow], run: &RunInfo) -> ReportSummary {
             continue;
         };
         running_total += running;
-        let Some(m) = row.metrics.as_deref() else {
+        let Some(m) = row.metrics() else {
             continue;
         };
         if let Some(reserved) = m.cpus_reserved {

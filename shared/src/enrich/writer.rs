@@ -46,7 +46,10 @@ pub fn write_report(
         return Err(Error::Internal("record head is not a JSON object".into()));
     };
 
-    let encoder = GzEncoder::new(Vec::new(), Compression::default());
+    // Level 2: at the default level (6) deflate alone cost more than a 100,000-task record's 10 µs per task
+    // budget (docs/benchmarks.md). Not level 1: zlib-rs's level 1 uses fixed Huffman codes, which leave long
+    // multi-byte names nearly uncompressed (the record of 100,000 such tasks came out ~25 % larger).
+    let encoder = GzEncoder::new(Vec::new(), Compression::new(2));
     // serde_json writes token by token: buffer them so the compressor sees large chunks.
     let mut out = BufWriter::with_capacity(
         WRITE_BUFFER,
@@ -72,7 +75,7 @@ pub fn write_report(
     let gzip = out.inner.finish().map_err(|e| internal(&e))?;
     let sha256 = sha256_hex(&gzip);
     Ok(ReportBytes {
-        gzip,
+        gzip: gzip.into(),
         sha256,
         json_bytes,
     })

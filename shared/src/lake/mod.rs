@@ -89,18 +89,53 @@ pub fn build_objects<T: Borrow<EnrichedTask>>(
     prices: &PriceTable,
     workflow_name: Option<&str>,
 ) -> std::result::Result<LakeObjects, TableError> {
-    let mut runs = TableWriter::new("runs", RUN_COLUMNS)?;
-    runs.push(run_row(head, workflow_name))?;
-    let context = TaskContext::new(head, prices);
-    let mut table = TableWriter::new("tasks", TASK_COLUMNS)?;
+    let mut writer = LakeWriter::new(head, prices, workflow_name)?;
     for task in tasks {
-        table.push(context.task_row(task.borrow()))?;
+        writer.push(task.borrow())?;
     }
-    Ok(LakeObjects {
-        name: object_name(head),
-        run: runs.finish()?,
-        tasks: table.finish()?,
-    })
+    writer.finish()
+}
+
+/// [`build_objects`] one task at a time, for a caller that streams the same tasks elsewhere too (the enrichment
+/// writes each task into the gzip JSON record and the tasks table in one pass, then drops it).
+#[derive(Debug)]
+pub struct LakeWriter<'a> {
+    name: String,
+    run: Vec<u8>,
+    context: TaskContext<'a>,
+    tasks: TableWriter,
+}
+
+impl<'a> LakeWriter<'a> {
+    /// A writer of `head`'s objects; the runs object (one row) is written at once.
+    pub fn new(
+        head: &'a ReportHead,
+        prices: &'a PriceTable,
+        workflow_name: Option<&str>,
+    ) -> std::result::Result<Self, TableError> {
+        let mut runs = TableWriter::new("runs", RUN_COLUMNS)?;
+        runs.push(run_row(head, workflow_name))?;
+        Ok(Self {
+            name: object_name(head),
+            run: runs.finish()?,
+            context: TaskContext::new(head, prices),
+            tasks: TableWriter::new("tasks", TASK_COLUMNS)?,
+        })
+    }
+
+    /// Adds one task's row.
+    pub fn push(&mut self, task: &EnrichedTask) -> std::result::Result<(), TableError> {
+        self.tasks.push(self.context.task_row(task))
+    }
+
+    /// The objects.
+    pub fn finish(self) -> std::result::Result<LakeObjects, TableError> {
+        Ok(LakeObjects {
+            name: self.name,
+            run: self.run,
+            tasks: self.tasks.finish()?,
+        })
+    }
 }
 
 impl From<TableError> for Error {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::table::{Column, Kind, Value};
 use crate::analysis::PriceTable;
-use crate::analysis::cost::{TaskCost, region_from_arn, task_cost};
+use crate::analysis::cost::{CostFigures, cost_figures, region_from_arn};
 use crate::analysis::diagnosis::classify;
 use crate::analysis::names::{Engine, base_name};
 use crate::record::rightsizing::Action;
@@ -181,16 +181,17 @@ impl<'a> TaskContext<'a> {
         }
     }
 
-    /// A task's compute figures. The lead's per-task cost fields on [`EnrichedTask`] will replace this one call.
-    pub fn task_figures(&self, task: &EnrichedTask) -> TaskCost {
-        task_cost(task, self.region.as_deref(), self.prices)
+    /// A task's compute figures (priced again rather than read from the task: a stored record's tasks may
+    /// predate the per-task cost fields).
+    pub fn task_figures(&self, task: &EnrichedTask) -> CostFigures {
+        cost_figures(task, self.region.as_deref(), self.prices)
     }
 
     /// The task's share of its group's right-sizing saving: its cost now minus its billed time on the group's
     /// recommended instance, so the shares of a group add up to the group's saving. Zero for tasks the group does
     /// not bill (cached, never started) and groups to keep; null when the group's saving is unknown or the group
     /// is not among the record's listed groups.
-    fn savings(&self, base: &str, cost: &TaskCost) -> Option<f64> {
+    fn savings(&self, base: &str, cost: &CostFigures) -> Option<f64> {
         if cost.cached || cost.billed_seconds == Some(0.0) {
             return Some(0.0);
         }

@@ -425,8 +425,8 @@ pub struct EnrichmentSummary {
 /// A finished gzip JSON record, as [`crate::enrich::write_report`] writes it and the report store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportBytes {
-    /// The gzip stream.
-    pub gzip: Vec<u8>,
+    /// The gzip stream (`Bytes`, so the upload body shares it instead of copying tens of MB).
+    pub gzip: bytes::Bytes,
     /// `sha256:<hex>` of [`Self::gzip`].
     pub sha256: String,
     /// Size of the JSON before compression.

@@ -176,7 +176,7 @@ mod tests {
         let client = mock_client!(aws_sdk_s3, [&put]);
         let store = ReportStore::new(client, "reports");
         let report = ReportBytes {
-            gzip: vec![1, 2, 3],
+            gzip: vec![1, 2, 3].into(),
             sha256: "sha256:ab".into(),
             json_bytes: 30,
         };

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 use omics_introspect_tests::harness::request_url;
-use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body, write_fixture_dir};
+use omics_introspect_tests::synthetic::{
+    Shape, SyntheticSpec, generate_shaped, to_seed_body, write_fixture_dir,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +47,10 @@ struct Args {
     /// Manifest task lines to truncate into invalid JSON.
     #[arg(long, default_value_t = 0)]
     malformed: usize,
+    /// Data shape: `pipeline` (the germline pipeline's names and images) or `adversarial` (every task its own
+    /// image digest, 30 % distinct ungroupable names of 200+ multi-byte characters).
+    #[arg(long, default_value = "pipeline")]
+    shape: Shape,
     /// Write run.json, tasks.json and manifest.jsonl into this directory.
     #[arg(long, conflicts_with = "post", required_unless_present = "post")]
     out: Option<PathBuf>,
@@ -97,7 +103,7 @@ fn main() -> Result<()> {
         malformed_lines: args.malformed,
     };
     let started = Instant::now();
-    let run = generate(&spec);
+    let run = generate_shaped(&spec, args.shape);
     let generated = started.elapsed();
 
     if let Some(dir) = &args.out {

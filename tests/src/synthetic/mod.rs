@@ -22,6 +22,7 @@ mod fixtures;
 mod format;
 mod pipeline;
 mod run;
+mod shape;
 mod tasks;
 mod timeline;
 
@@ -30,6 +31,7 @@ use serde_json::Value;
 pub use fixtures::{to_seed_body, write_fixture_dir};
 pub use format::{is_uuid_v4, iso_millis, uuid_v4};
 pub use pipeline::GPU_INSTANCE_TYPE;
+pub use shape::{ADVERSARIAL_NAME_CHARS, Shape, adversarial_name};
 
 use pipeline::plan_tasks;
 use run::{RunFacts, RunIds};
@@ -94,8 +96,13 @@ pub struct SyntheticRun {
     pub manifest: Vec<String>,
 }
 
-/// Generates a run. Panics when `failed + cached + gpu > tasks` or the run id is not numeric.
+/// Generates a run of the pipeline shape. Panics when `failed + cached + gpu > tasks` or the run id is not numeric.
 pub fn generate(spec: &SyntheticSpec) -> SyntheticRun {
+    generate_shaped(spec, Shape::Pipeline)
+}
+
+/// Generates a run of data shape `shape` ([`Shape`]); panics like [`generate`].
+pub fn generate_shaped(spec: &SyntheticSpec, shape: Shape) -> SyntheticRun {
     check_spec(spec);
     let status = spec.status.to_ascii_uppercase();
     let terminal = matches!(
@@ -113,8 +120,9 @@ pub fn generate(spec: &SyntheticSpec) -> SyntheticRun {
     let mut tasks = Vec::with_capacity(plan.len());
     let mut lines: Vec<String> = Vec::with_capacity(if terminal { plan.len() + 1 } else { 0 });
     let mut first_failed: Option<(String, String)> = None;
-    for planned in &plan {
-        let task = SynthTask::draw(&ids, planned, &mut timeline, &mut rng);
+    for (ordinal, planned) in plan.iter().enumerate() {
+        let mut task = SynthTask::draw(&ids, planned, &mut timeline, &mut rng);
+        shape.apply(&mut task, ordinal, plan.len(), &mut rng);
         if task.failed() && first_failed.is_none() {
             first_failed = Some((task.name.clone(), task.id.clone()));
         }

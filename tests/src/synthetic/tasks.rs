@@ -19,7 +19,9 @@ pub(super) struct SynthTask {
     uuid: String,
     /// `<call>-<shard>-1`.
     pub(super) name: String,
-    step: &'static Step,
+    pub(super) step: &'static Step,
+    /// The task's own image digest (without `sha256:`); `None`: the run's digest of the step's image.
+    pub(super) image_digest: Option<String>,
     kind: Kind,
     instance: InstanceSpec,
     /// Absent for cached tasks.
@@ -66,6 +68,7 @@ impl SynthTask {
             uuid,
             name,
             step,
+            image_digest: None,
             kind: planned.kind,
             instance: instance_for(step, planned.kind),
             times,
@@ -96,6 +99,13 @@ impl SynthTask {
             "{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{}",
             self.step.image
         )
+    }
+
+    /// The digest of the task's image (without `sha256:`).
+    fn digest<'a>(&'a self, ids: &'a RunIds) -> &'a str {
+        self.image_digest
+            .as_deref()
+            .unwrap_or_else(|| ids.image_digest(self.step.image))
     }
 
     /// The GetRunTask response body.
@@ -149,7 +159,7 @@ impl SynthTask {
             "imageDetails".into(),
             json!({
                 "image": self.image(),
-                "imageDigest": format!("sha256:{}", ids.image_digest(step.image)),
+                "imageDigest": format!("sha256:{}", self.digest(ids)),
                 "sourceImage": step.source_image,
             }),
         );
@@ -185,7 +195,7 @@ impl SynthTask {
                 let _ = write!(line, ",\"cacheHit\":true,\"cacheS3Uri\":\"{uri}\"");
             }
         }
-        let digest = ids.image_digest(step.image);
+        let digest = self.digest(ids);
         let _ = write!(
             line,
             ",\"image\":\"{}\",\"imageDigest\":\"sha256:{digest}\"",

@@ -619,3 +619,65 @@ fn check_manifest(id: &str, run: &Value, tasks: &[Value], manifest: &str) -> usi
     }
     malformed
 }
+
+#[test]
+fn adversarial_shape_has_ungroupable_long_names_and_per_task_digests() {
+    use omics_introspect::analysis::names::{Engine, base_name};
+    use omics_introspect::manifest::{ManifestRecord, parse_line};
+
+    let tasks = 2_000;
+    let run = generate_shaped(&spec(tasks), Shape::Adversarial);
+    assert_eq!(run.tasks.len(), tasks);
+    let names: BTreeSet<&str> = run
+        .tasks
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), Shape::Adversarial.distinct_names(tasks));
+    assert_eq!(names.len(), 600);
+    for name in &names {
+        assert!(name.chars().count() >= ADVERSARIAL_NAME_CHARS, "{name}");
+        assert!(
+            name.len() >= 2 * ADVERSARIAL_NAME_CHARS,
+            "multi-byte: {name}"
+        );
+        for engine in [Engine::Wdl, Engine::Nextflow, Engine::Cwl, Engine::Unknown] {
+            assert_eq!(base_name(name, engine), *name, "{engine:?} groups {name}");
+        }
+    }
+    let digests: BTreeSet<&str> = run
+        .tasks
+        .iter()
+        .map(|t| t["imageDetails"]["imageDigest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests.len(), tasks, "every task its own image digest");
+    let uuids: BTreeSet<&str> = run
+        .tasks
+        .iter()
+        .map(|t| t["uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uuids.len(), tasks);
+
+    // Every manifest task line parses (strict JSON and the enrichment's parser) and agrees with its API body.
+    let by_id: std::collections::HashMap<&str, &Value> = run
+        .tasks
+        .iter()
+        .map(|t| (t["taskId"].as_str().unwrap(), t))
+        .collect();
+    for line in &run.manifest[1..] {
+        let value: Value = serde_json::from_str(line).unwrap();
+        let ManifestRecord::Task(task) = parse_line(line).unwrap() else {
+            panic!("not a task line: {line}");
+        };
+        let body = by_id[task.task_id.as_str()];
+        assert_eq!(task.name.as_deref(), body["name"].as_str());
+        assert_eq!(value["imageDigest"], body["imageDetails"]["imageDigest"]);
+    }
+    assert_eq!(
+        generate_shaped(&spec(tasks), Shape::Pipeline),
+        generate(&spec(tasks)),
+        "the pipeline shape is the default generator"
+    );
+    assert_eq!("Adversarial".parse::<Shape>(), Ok(Shape::Adversarial));
+    assert!("wide".parse::<Shape>().is_err());
+}

@@ -1,136 +1,232 @@
 //! Per task group statistics of one run, collected while tasks stream past.
 //!
-//! Samples are kept as `f32` (peak vCPUs, GiB, seconds need no more precision), so 100,000 tasks hold about
-//! 1.2 MB; the groups beyond [`TASK_GROUPS_KEPT`] (ordered by billed hours) are folded into one entry, so a run
-//! of ungroupable names still yields a small summary item.
+//! Per group only counts and money are kept (tens of bytes, keyed by [`GroupId`]; the names live once in
+//! [`GroupNames`]). The samples the spreads are computed from sit in one run-wide list of 16 bytes per task (peak
+//! vCPUs, GiB and seconds as `f32`, which they need no more precision than), so 100,000 tasks hold 1.6 MB however
+//! many groups they form; at the end only the [`TASK_GROUPS_KEPT`] groups with the most billed hours get spreads,
+//! exact ones, and the rest are folded into one entry of counts and money. Memory therefore does not grow with
+//! the number of distinct names beyond one small entry per group.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::spread;
-use crate::analysis::cost::TaskCost;
+use crate::analysis::cost::CostFigures;
 use crate::analysis::instances;
-use crate::analysis::names::{Engine, base_name};
+use crate::analysis::names::{GroupId, GroupNames};
 use crate::record::fleet::{OTHER_GROUPS, TASK_GROUPS_KEPT, TaskGroupStats};
 use crate::record::{EnrichedTask, round_to, usd};
 
-#[derive(Debug, Default)]
-struct Samples {
+/// Counts and money of one group.
+#[derive(Debug, Default, Clone)]
+struct Totals {
     tasks: u64,
     cached: u64,
-    cpus: Vec<f32>,
-    memory: Vec<f32>,
-    running: Vec<f32>,
-    billed_seconds: BTreeMap<String, f64>,
+    /// Billed seconds by instance type (an index into the accumulator's types); few entries.
+    billed: Vec<(u16, f64)>,
     usd: f64,
     gpu: bool,
 }
 
-impl Samples {
-    fn billed_total(&self) -> f64 {
-        self.billed_seconds.values().sum()
-    }
-
-    fn into_stats(self, base_name: String) -> TaskGroupStats {
-        let widen =
-            |v: Vec<f32>| spread(v.into_iter().map(|x| round_to(f64::from(x), 3)).collect());
-        TaskGroupStats {
-            base_name,
-            tasks: self.tasks,
-            cached: self.cached,
-            peak_cpus: widen(self.cpus),
-            peak_memory_gib: widen(self.memory),
-            running_seconds: widen(self.running),
-            billed_hours: self
-                .billed_seconds
-                .into_iter()
-                .map(|(k, s)| (k, round_to(s / 3600.0, 6)))
-                .collect(),
-            usd: usd(self.usd),
-            gpu: self.gpu,
-        }
-    }
-
-    /// Adds `other`'s counts and money into `self` (the folded entry keeps no spreads: they would mix groups).
-    fn absorb(&mut self, other: Samples) {
-        self.tasks += other.tasks;
-        self.cached += other.cached;
-        self.usd += other.usd;
-        self.gpu |= other.gpu;
-        for (instance, seconds) in other.billed_seconds {
-            *self.billed_seconds.entry(instance).or_default() += seconds;
-        }
-    }
+/// One task's samples: peak vCPUs, peak GiB, running seconds (NaN: not recorded).
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    group: GroupId,
+    values: [f32; 3],
 }
 
 /// Collects [`TaskGroupStats`] as tasks stream past.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct GroupStatsAccumulator {
-    engine: Engine,
-    groups: HashMap<String, Samples>,
+    groups: Vec<Totals>,
+    types: Vec<String>,
+    samples: Vec<Sample>,
 }
 
 impl GroupStatsAccumulator {
-    /// An empty accumulator for a run of `engine`.
-    pub fn new(engine: Engine) -> Self {
-        Self {
-            engine,
-            groups: HashMap::new(),
-        }
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Adds `task`, whose compute cost is `cost`.
-    pub fn observe(&mut self, task: &EnrichedTask, cost: &TaskCost) {
-        let name = base_name(task.name.as_deref().unwrap_or(&task.task_id), self.engine);
-        let group = match self.groups.get_mut(name) {
-            Some(group) => group,
-            None => self.groups.entry(name.to_owned()).or_default(),
+    fn type_index(&mut self, instance: &str) -> u16 {
+        let at = match self.types.iter().position(|t| t == instance) {
+            Some(at) => at,
+            None => {
+                self.types.push(instance.to_owned());
+                self.types.len() - 1
+            }
         };
-        group.tasks += 1;
-        group.gpu |= task.instance_type.as_deref().is_some_and(instances::is_gpu);
+        u16::try_from(at).unwrap_or(u16::MAX)
+    }
+
+    /// Adds `task` of group `group` ([`GroupNames`]), whose compute figures are `cost`.
+    pub fn observe(&mut self, task: &EnrichedTask, group: GroupId, cost: &CostFigures) {
+        let at = group as usize;
+        if self.groups.len() <= at {
+            self.groups.resize_with(at + 1, Totals::default);
+        }
+        let instance = match (&task.instance_type, cost.billed_seconds, cost.cached) {
+            (Some(instance), Some(billed), false) => Some((self.type_index(instance), billed)),
+            _ => None,
+        };
+        let totals = &mut self.groups[at];
+        totals.tasks += 1;
+        totals.gpu |= task.instance_type.as_deref().is_some_and(instances::is_gpu);
         if cost.cached {
-            group.cached += 1;
+            totals.cached += 1;
             return;
         }
-        if let Some(peak) = task.maximum {
-            group.cpus.extend(peak.cpus.map(|v| v as f32));
-            group.memory.extend(peak.memory_gib.map(|v| v as f32));
+        if let Some((instance, billed)) = instance {
+            match totals.billed.iter_mut().find(|(t, _)| *t == instance) {
+                Some((_, total)) => *total += billed,
+                None => totals.billed.push((instance, billed)),
+            }
         }
-        group.running.extend(task.running_seconds.map(|v| v as f32));
-        if let (Some(instance), Some(billed)) = (&task.instance_type, cost.billed_seconds) {
-            *group.billed_seconds.entry(instance.clone()).or_default() += billed;
+        totals.usd += cost.usd.unwrap_or(0.0);
+        let narrow = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
+        let peak = task.maximum.unwrap_or_default();
+        let values = [
+            narrow(peak.cpus),
+            narrow(peak.memory_gib),
+            narrow(task.running_seconds),
+        ];
+        if values.iter().any(|v| !v.is_nan()) {
+            self.samples.push(Sample { group, values });
         }
-        group.usd += cost.usd.unwrap_or(0.0);
     }
 
-    /// The groups, most billed hours first (ties by name), at most [`TASK_GROUPS_KEPT`] plus the folded rest.
-    pub fn finish(self) -> Vec<TaskGroupStats> {
-        let mut groups: Vec<(String, Samples)> = self.groups.into_iter().collect();
-        groups.sort_by(|(a_name, a), (b_name, b)| {
-            b.billed_total()
-                .total_cmp(&a.billed_total())
-                .then_with(|| b.tasks.cmp(&a.tasks))
-                .then_with(|| a_name.cmp(b_name))
+    /// Billed seconds of `totals` by type name, in name order (the order sums are taken in).
+    fn billed_by_name(&self, totals: &Totals) -> BTreeMap<String, f64> {
+        let mut out: BTreeMap<String, f64> = BTreeMap::new();
+        for (instance, seconds) in &totals.billed {
+            *out.entry(self.types[usize::from(*instance)].clone())
+                .or_default() += seconds;
+        }
+        out
+    }
+
+    /// The groups, most billed hours first (ties by more tasks, then name), at most [`TASK_GROUPS_KEPT`] plus the
+    /// folded rest; `names` are the groups' base names.
+    pub fn finish(self, names: &GroupNames) -> Vec<TaskGroupStats> {
+        let billed: Vec<BTreeMap<String, f64>> =
+            self.groups.iter().map(|t| self.billed_by_name(t)).collect();
+        let mut order: Vec<(usize, f64)> = billed
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| self.groups[*id].tasks > 0)
+            .map(|(id, by_type)| (id, by_type.values().sum()))
+            .collect();
+        order.sort_by(|(a, a_billed), (b, b_billed)| {
+            b_billed
+                .total_cmp(a_billed)
+                .then_with(|| self.groups[*b].tasks.cmp(&self.groups[*a].tasks))
+                .then_with(|| names.name(*a as GroupId).cmp(names.name(*b as GroupId)))
         });
-        let rest = groups.split_off(groups.len().min(TASK_GROUPS_KEPT));
-        let mut out: Vec<TaskGroupStats> = groups
-            .into_iter()
-            .map(|(name, samples)| samples.into_stats(name))
+        let rest = order.split_off(order.len().min(TASK_GROUPS_KEPT));
+
+        // The kept groups' samples, in the order the tasks were seen.
+        let mut slot = vec![usize::MAX; self.groups.len()];
+        for (k, (id, _)) in order.iter().enumerate() {
+            slot[*id] = k;
+        }
+        let mut kept: Vec<[Vec<f64>; 3]> = vec![Default::default(); order.len()];
+        for sample in &self.samples {
+            let Some(columns) = kept.get_mut(slot[sample.group as usize]) else {
+                continue;
+            };
+            for (column, value) in columns.iter_mut().zip(sample.values) {
+                if !value.is_nan() {
+                    column.push(round_to(f64::from(value), 3));
+                }
+            }
+        }
+        let mut billed = billed;
+        let mut out: Vec<TaskGroupStats> = order
+            .iter()
+            .zip(kept)
+            .map(|((id, _), [cpus, memory, running])| {
+                let totals = &self.groups[*id];
+                TaskGroupStats {
+                    base_name: names.name(*id as GroupId).to_owned(),
+                    tasks: totals.tasks,
+                    cached: totals.cached,
+                    peak_cpus: spread(cpus),
+                    peak_memory_gib: spread(memory),
+                    running_seconds: spread(running),
+                    billed_hours: hours(std::mem::take(&mut billed[*id])),
+                    usd: usd(totals.usd),
+                    gpu: totals.gpu,
+                }
+            })
             .collect();
         if !rest.is_empty() {
-            let mut folded = Samples::default();
-            for (_, samples) in rest {
-                folded.absorb(samples);
+            // The folded entry keeps no spreads: they would mix groups.
+            let mut folded = Totals::default();
+            let mut folded_billed: BTreeMap<String, f64> = BTreeMap::new();
+            for (id, _) in rest {
+                let totals = &self.groups[id];
+                folded.tasks += totals.tasks;
+                folded.cached += totals.cached;
+                folded.usd += totals.usd;
+                folded.gpu |= totals.gpu;
+                for (instance, seconds) in std::mem::take(&mut billed[id]) {
+                    *folded_billed.entry(instance).or_default() += seconds;
+                }
             }
-            out.push(folded.into_stats(OTHER_GROUPS.to_owned()));
+            out.push(TaskGroupStats {
+                base_name: OTHER_GROUPS.to_owned(),
+                tasks: folded.tasks,
+                cached: folded.cached,
+                peak_cpus: None,
+                peak_memory_gib: None,
+                running_seconds: None,
+                billed_hours: hours(folded_billed),
+                usd: usd(folded.usd),
+                gpu: folded.gpu,
+            });
         }
         out
     }
 }
 
+fn hours(billed_seconds: BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    billed_seconds
+        .into_iter()
+        .map(|(k, s)| (k, round_to(s / 3600.0, 6)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::names::Engine;
     use crate::record::Resources;
+
+    /// The accumulator with its group names, as the analyzer drives it.
+    struct Groups {
+        names: GroupNames,
+        acc: GroupStatsAccumulator,
+    }
+
+    impl Groups {
+        fn new(engine: Engine) -> Self {
+            Self {
+                names: GroupNames::new(engine),
+                acc: GroupStatsAccumulator::new(),
+            }
+        }
+
+        fn observe(&mut self, task: &EnrichedTask, cost: &CostFigures) {
+            let group = self
+                .names
+                .group_of(task.name.as_deref().unwrap_or(&task.task_id), None);
+            self.acc.observe(task, group, cost);
+        }
+
+        fn finish(self) -> Vec<TaskGroupStats> {
+            self.acc.finish(&self.names)
+        }
+    }
 
     fn task(id: u64, name: &str, cpus: f64, running: f64, instance: &str) -> EnrichedTask {
         EnrichedTask {
@@ -147,23 +243,18 @@ mod tests {
         }
     }
 
-    fn cost(billed: f64, usd: f64, cached: bool) -> TaskCost {
-        TaskCost {
-            task_id: String::new(),
-            name: None,
-            instance_type: None,
+    fn cost(billed: f64, usd: f64, cached: bool) -> CostFigures {
+        CostFigures {
             cached,
-            running_seconds: None,
             billed_seconds: Some(billed),
-            usd_per_hour: None,
             usd: Some(usd),
-            note: None,
+            ..CostFigures::default()
         }
     }
 
     #[test]
     fn shards_form_one_group_with_spreads_hours_and_cost() {
-        let mut acc = GroupStatsAccumulator::new(Engine::Nextflow);
+        let mut acc = Groups::new(Engine::Nextflow);
         for i in 1..=20 {
             let t = task(
                 i,
@@ -201,7 +292,7 @@ mod tests {
 
     #[test]
     fn groups_beyond_the_limit_fold_into_one_entry() {
-        let mut acc = GroupStatsAccumulator::new(Engine::Unknown);
+        let mut acc = Groups::new(Engine::Unknown);
         let n = TASK_GROUPS_KEPT as u64 + 50;
         for i in 0..n {
             // Distinct names; group i bills i + 1 minutes, so the 50 smallest are folded.
