@@ -165,21 +165,7 @@ impl FleetDays {
                 .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
             None => request.condition_expression("attribute_not_exists(pk)"),
         };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::from_sdk(
-                SERVICE,
-                err,
-                Lookup::configured(RUNS_TABLE_NAME),
-            )),
-        }
+        super::put_held(request.send().await)
     }
 
     pub const QUERY: &str = "dynamodb:Query"; // IAM action, see crate::iam

@@ -30,3 +30,28 @@ pub use item::{ReportLocation, SummaryRecord};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
 pub use reports::{ReportStore, report_key};
 pub use summaries::{PutOutcome, SummaryStore, WriteDecision, decide, partition_key};
+
+/// The outcome of a conditional PutItem on the runs table: `true` written, `false` when the condition did not
+/// hold (nothing written), any other failure classified.
+fn put_held<R>(
+    result: std::result::Result<
+        R,
+        aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError>,
+    >,
+) -> crate::error::Result<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(crate::error::Error::from_sdk(
+            "DynamoDB",
+            err,
+            crate::error::Lookup::configured(crate::config::vars::RUNS_TABLE_NAME),
+        )),
+    }
+}

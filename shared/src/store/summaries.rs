@@ -177,21 +177,7 @@ impl SummaryStore {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::from_sdk(
-                SERVICE,
-                err,
-                Lookup::configured(RUNS_TABLE_NAME),
-            )),
-        }
+        super::put_held(result)
     }
 
     pub const SCAN: &str = "dynamodb:Scan"; // IAM action of `enrich-run reindex` (a command, not a request path)
