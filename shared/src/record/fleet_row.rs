@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::fleet::{ReportListItem, TaskGroupStats};
+use super::fleet::{ReportListItem, RunFacts, TaskGroupStats};
 use super::run::EnrichmentSummary;
 use crate::status::RunStatus;
 use crate::time::Timestamp;
@@ -47,7 +47,9 @@ impl FleetRow {
     /// The row of a stored summary filed at `filed_at`. Without facts (a record written before the fleet index)
     /// every figure is zero and the cost incomplete, as the sums count such runs.
     pub fn of(summary: &EnrichmentSummary, filed_at: Timestamp) -> Self {
-        let facts = summary.facts.clone().unwrap_or_default();
+        // Borrowed, not cloned: the facts carry up to 101 task groups the row does not keep.
+        let none = RunFacts::default();
+        let facts = summary.facts.as_ref().unwrap_or(&none);
         let failed_tasks = match &summary.facts {
             Some(f) => f.failed_tasks,
             None => summary
@@ -64,10 +66,10 @@ impl FleetRow {
                 status: summary.status.clone(),
                 workflow_id: summary.workflow_id.clone(),
                 workflow_name: summary.workflow_name.clone(),
-                workflow_version_name: facts.workflow_version_name,
-                run_group_id: facts.run_group_id,
-                batch_id: facts.batch_id,
-                started_by: facts.started_by,
+                workflow_version_name: facts.workflow_version_name.clone(),
+                run_group_id: facts.run_group_id.clone(),
+                batch_id: facts.batch_id.clone(),
+                started_by: facts.started_by.clone(),
                 creation_time: summary.creation_time,
                 start_time: summary.start_time,
                 stop_time: summary.stop_time,
@@ -85,9 +87,9 @@ impl FleetRow {
             wall_time_seconds: summary.wall_time_seconds,
             cost_complete: summary.facts.is_some() && facts.cost_complete,
             cached_tasks: facts.cached_tasks,
-            failures_by_class: facts.failures_by_class,
-            first_failure_class: facts.first_failure_class,
-            region: facts.region,
+            failures_by_class: facts.failures_by_class.clone(),
+            first_failure_class: facts.first_failure_class.clone(),
+            region: facts.region.clone(),
         }
     }
 
