@@ -263,6 +263,7 @@ class Stack:
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "LOG_GROUP_NAME": LOG_GROUP,
             "RUNS_TABLE_NAME": "omics-introspect-runs",
+            "FLEET_TABLE_NAME": "omics-introspect-fleet",
             "REPORTS_BUCKET_NAME": "omics-introspect-reports",
             "EVENT_BUS_NAME": "omics-introspect",
         }

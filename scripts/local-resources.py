@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Creates the enrichment's AWS resources in the local stack (moto). Idempotent: existing resources are kept.
 
-- DynamoDB table RUNS_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand.
+- DynamoDB table RUNS_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand, with the template's fleet indexes.
+- DynamoDB table FLEET_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand (day buckets, recent runs).
 - S3 bucket REPORTS_BUCKET_NAME, versioned (a writer that loses a race removes its own object version).
 - EventBridge bus EVENT_BUS_NAME.
 - SQS queue `omics-introspect-run-enriched` behind a rule on that bus matching source `omics-introspect`,
@@ -77,20 +78,19 @@ def _any_tag(loader, _suffix, node):
 _CloudFormationLoader.add_multi_constructor("!", _any_tag)
 
 
-def runs_table_definition() -> dict:
-    """The runs table's keys and global secondary indexes as template.yaml declares them (one source of truth)."""
+def table_definition(logical_id: str) -> dict:
+    """A table's keys and global secondary indexes as template.yaml declares them (one source of truth)."""
     template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CloudFormationLoader)
-    props = template["Resources"]["RunsTable"]["Properties"]
-    return {
-        "AttributeDefinitions": props["AttributeDefinitions"],
-        "KeySchema": props["KeySchema"],
-        "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []),
-    }
+    props = template["Resources"][logical_id]["Properties"]
+    definition = {"AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+    if props.get("GlobalSecondaryIndexes"):
+        definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    return definition
 
 
-def ensure_table(name: str) -> str:
+def ensure_table(name: str, logical_id: str) -> str:
     ddb = client("dynamodb")
-    definition = runs_table_definition()
+    definition = table_definition(logical_id)
     try:
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **definition)
         ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
@@ -100,7 +100,7 @@ def ensure_table(name: str) -> str:
             raise
     # A table created before an index was added to the template gets the missing indexes.
     existing = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
-    missing = [i for i in definition["GlobalSecondaryIndexes"] if i["IndexName"] not in existing]
+    missing = [i for i in definition.get("GlobalSecondaryIndexes", []) if i["IndexName"] not in existing]
     for index in missing:
         ddb.update_table(TableName=name, AttributeDefinitions=definition["AttributeDefinitions"],
                          GlobalSecondaryIndexUpdates=[{"Create": index}])
@@ -182,11 +182,13 @@ def main() -> None:
     os.environ.setdefault("AWS_ENDPOINT_URL", os.environ.get("MOTO_URL", ""))
 
     table = required("RUNS_TABLE_NAME")
+    fleet_table = required("FLEET_TABLE_NAME")
     bucket = required("REPORTS_BUCKET_NAME")
     bus = os.environ.get("EVENT_BUS_NAME", "").strip() or "default"
     log_group = os.environ.get("LOG_GROUP_NAME", "").strip() or "/aws/omics/WorkflowLog"
     result = {
-        "table": {"name": table, "state": ensure_table(table)},
+        "table": {"name": table, "state": ensure_table(table, "RunsTable")},
+        "fleetTable": {"name": fleet_table, "state": ensure_table(fleet_table, "FleetTable")},
         "bucket": {"name": bucket, "state": ensure_bucket(bucket), "versioning": "Enabled"},
         "bus": {"name": bus, "state": ensure_bus(bus)},
         "queue": ensure_queue_and_rule(bus),

@@ -53,7 +53,7 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
   curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&groupBy=workflow"
   curl -s "$LOCAL_API_URL/workflows/5123907/profile?format=nextflow"
 Enriched records: s3://$REPORTS_BUCKET_NAME/runs/<runId>/<uuid>/report.json.gz and DynamoDB table $RUNS_TABLE_NAME
-(pk RUN#<runId>, sk <uuid>) in moto.
+(pk RUN#<runId>, sk <uuid>) in moto; the fleet's views (day buckets, recent runs) in $FLEET_TABLE_NAME.
 
 Use it from a shell:
   source .local/stack.env

@@ -36,7 +36,7 @@ use crate::lake::LakeStore;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
-use crate::store::{EventPublisher, FleetDays, ReportStore, SummaryStore};
+use crate::store::{EventPublisher, FleetDays, RecentRuns, ReportStore, SummaryStore};
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
 pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
@@ -60,7 +60,7 @@ pub const CLI_ONLY: &[&str] = &[backfill::DESCRIBE_LOG_STREAMS, SummaryStore::SC
 
 /// GetRun, the manifest and the log tails of failed tasks (GetLogEvents), the task list, failed task details, the
 /// run region's prices (GetProducts; the `PRICES_URI` object instead when one is named), then the writes: object,
-/// its data lake copies, conditional item, its fleet day bucket (read, then a conditional put), event, published flag; a writer that lost a race deletes its version.
+/// its data lake copies, conditional item, its fleet table views (day bucket and recent runs: read, then a conditional put), event, published flag; a writer that lost a race deletes its version.
 const ENRICH_RUN: &[&str] = &[
     HealthOmics::GET_RUN,
     HealthOmics::LIST_RUN_TASKS,
@@ -73,6 +73,8 @@ const ENRICH_RUN: &[&str] = &[
     SummaryStore::UPDATE_ITEM,
     FleetDays::QUERY,
     FleetDays::PUT_ITEM,
+    RecentRuns::GET_ITEM,
+    RecentRuns::PUT_ITEM,
     ReportStore::PUT_OBJECT,
     ReportStore::DELETE_OBJECT_VERSION,
     LakeStore::PUT_OBJECT,

@@ -10,7 +10,7 @@ use omics_introspect::enrich::backfill::{manifest_streams, parse_window};
 use omics_introspect::enrich::reindex::Reindexer;
 use omics_introspect::enrich::{EnrichOutcome, EnrichRequest, Enricher};
 use omics_introspect::lake::LakeStore;
-use omics_introspect::store::{ReportStore, SummaryStore};
+use omics_introspect::store::{FleetViews, ReportStore, SummaryStore};
 use omics_introspect::{AwsClients, Config};
 use serde_json::json;
 
@@ -148,6 +148,7 @@ async fn reindex(
     let reports = ReportStore::new(clients.s3.clone(), config.reports_bucket()?);
     let reindexer = Reindexer::new(
         summaries,
+        FleetViews::new(clients.dynamodb.clone(), config.fleet_table()?),
         reports,
         LakeStore::new(clients.s3.clone(), config.reports_bucket()?),
         enricher.settings().clone(),

@@ -31,7 +31,7 @@ use crate::analysis::prices;
 use crate::error::{Error, Result};
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
-use crate::store::{FleetDays, FleetIndex, ReportStore, SummaryStore};
+use crate::store::{FleetDays, FleetIndex, RecentRuns, ReportStore, SummaryStore};
 
 /// Largest request body read; the API's routes take none.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -51,6 +51,8 @@ pub struct Route {
     pub cursor: CursorNeed,
     /// Whether the function reads stored records (refuses to start without the table and bucket names).
     pub stored_records: bool,
+    /// Whether it reads the fleet table (`FLEET_TABLE_NAME`: day buckets, recent runs).
+    pub fleet_table: bool,
     /// The handler, registered for a method.
     pub handler: fn(MethodFilter) -> MethodRouter<SharedState>,
 }
@@ -79,6 +81,7 @@ pub static ROUTES: &[Route] = &[
         actions: &[HealthOmics::LIST_RUNS],
         cursor: CursorNeed::Required,
         stored_records: false,
+        fleet_table: false,
         handler: |method| on(method, handlers::list_runs),
     },
     Route {
@@ -88,6 +91,7 @@ pub static ROUTES: &[Route] = &[
         actions: &[HealthOmics::GET_RUN],
         cursor: CursorNeed::NotNeeded,
         stored_records: false,
+        fleet_table: false,
         handler: |method| on(method, handlers::get_run),
     },
     Route {
@@ -97,6 +101,7 @@ pub static ROUTES: &[Route] = &[
         actions: &[HealthOmics::LIST_RUN_TASKS],
         cursor: CursorNeed::Required,
         stored_records: false,
+        fleet_table: false,
         handler: |method| on(method, handlers::list_run_tasks),
     },
     Route {
@@ -106,6 +111,7 @@ pub static ROUTES: &[Route] = &[
         actions: &[HealthOmics::GET_RUN_TASK],
         cursor: CursorNeed::NotNeeded,
         stored_records: false,
+        fleet_table: false,
         handler: |method| on(method, handlers::get_run_task),
     },
     Route {
@@ -115,6 +121,7 @@ pub static ROUTES: &[Route] = &[
         actions: STORED_RECORD,
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
+        fleet_table: false,
         handler: |method| on(method, handlers::get_run_report),
     },
     Route {
@@ -125,6 +132,7 @@ pub static ROUTES: &[Route] = &[
         actions: &[HealthOmics::GET_RUN, ManifestPages::GET_LOG_EVENTS],
         cursor: CursorNeed::Required,
         stored_records: false,
+        fleet_table: false,
         handler: |method| on(method, handlers::get_run_manifest),
     },
     Route {
@@ -134,6 +142,7 @@ pub static ROUTES: &[Route] = &[
         actions: STORED_RECORD,
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
+        fleet_table: false,
         handler: |method| on(method, handlers::get_run_timeline),
     },
     Route {
@@ -150,6 +159,7 @@ pub static ROUTES: &[Route] = &[
         ],
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
+        fleet_table: false,
         handler: |method| on(method, handlers::compare_runs),
     },
     Route {
@@ -159,6 +169,7 @@ pub static ROUTES: &[Route] = &[
         actions: FLEET_INDEX,
         cursor: CursorNeed::Required,
         stored_records: true,
+        fleet_table: true,
         handler: |method| on(method, handlers::list_reports),
     },
     Route {
@@ -168,6 +179,7 @@ pub static ROUTES: &[Route] = &[
         actions: FLEET_INDEX,
         cursor: CursorNeed::Required,
         stored_records: true,
+        fleet_table: true,
         handler: |method| on(method, handlers::fleet_summary),
     },
     Route {
@@ -177,6 +189,7 @@ pub static ROUTES: &[Route] = &[
         actions: FLEET_INDEX,
         cursor: CursorNeed::Required,
         stored_records: true,
+        fleet_table: true,
         handler: |method| on(method, handlers::get_batch),
     },
     Route {
@@ -186,16 +199,18 @@ pub static ROUTES: &[Route] = &[
         actions: FLEET_INDEX,
         cursor: CursorNeed::Required,
         stored_records: true,
+        fleet_table: true,
         handler: |method| on(method, handlers::workflow_profile_route),
     },
 ];
 
-/// The fleet routes read the runs table only (no S3 report, no HealthOmics): its indexes, its day buckets, and
-/// the whole item of a run written before fleet rows were kept; at cold start, the price table when `PRICES_URI`
+/// The fleet routes read DynamoDB only (no S3 report, no HealthOmics): the runs table's indexes and the whole
+/// item of a run written before fleet rows were kept, the fleet table's day buckets and recent runs; at cold start, the price table when `PRICES_URI`
 /// names an S3 object (the profile prices its recommendations).
 const FLEET_INDEX: &[&str] = &[
     FleetIndex::QUERY,
     FleetDays::QUERY,
+    RecentRuns::GET_ITEM,
     SummaryStore::GET_ITEM,
     prices::GET_OBJECT,
 ];
@@ -216,6 +231,9 @@ pub async fn state_for(function: &str) -> Result<SharedState> {
     } else {
         state
     };
+    if route.fleet_table {
+        state.config.fleet_table()?;
+    }
     Ok(Arc::new(state))
 }
 

@@ -22,8 +22,8 @@ use crate::pricing::PriceResolver;
 use crate::record::{RunUuid, SCHEMA_VERSION, TaskListing};
 use crate::status::RunStatus;
 use crate::store::{
-    EventPublisher, PutOutcome, ReportStore, SummaryRecord, SummaryStore, WriteDecision, decide,
-    fleet_row, fleet_time,
+    EventPublisher, FleetViews, PutOutcome, ReportStore, SummaryRecord, SummaryStore,
+    WriteDecision, decide, fleet_run, fleet_time,
 };
 use crate::time::{Timestamp, format_timestamp, parse_timestamp};
 
@@ -134,6 +134,7 @@ pub struct Enricher {
     log_group: String,
     reports: ReportStore,
     summaries: SummaryStore,
+    fleet: FleetViews,
     publisher: EventPublisher,
     manifest_wait: Duration,
     settings: Arc<Settings>,
@@ -156,6 +157,7 @@ impl Enricher {
             log_group: config.log_group.clone(),
             reports: ReportStore::new(clients.s3.clone(), config.reports_bucket()?),
             summaries: SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?),
+            fleet: FleetViews::new(clients.dynamodb.clone(), config.fleet_table()?),
             publisher: EventPublisher::new(clients.eventbridge.clone(), &config.event_bus),
             manifest_wait: config.manifest_wait,
             settings: Arc::new(Settings::default()),
@@ -570,24 +572,18 @@ impl Enricher {
         })
     }
 
-    /// Files the stored record's fleet row in its day bucket, and takes the previous record's row out of its own
-    /// day when the run's stop day changed (a record without a stop time replaced by one with it).
+    /// Files the stored record in the fleet table's views (its day bucket, its workflow's recent runs), taking
+    /// the previous record's row out of its own day when the run's stop day changed.
     async fn file_row(
         &self,
         record: &SummaryRecord,
         previous: Option<&SummaryRecord>,
     ) -> Result<()> {
-        let Some(row) = fleet_row(&record.summary) else {
+        let Some(run) = fleet_run(&record.summary) else {
             return Ok(());
         };
-        let days = self.summaries.fleet_days();
-        days.upsert(&row).await?;
-        if let Some(before) = previous.and_then(|p| fleet_time(&p.summary))
-            && before.date_naive() != row.filed_at.date_naive()
-        {
-            days.remove(&row.run_key(), &before).await?;
-        }
-        Ok(())
+        let before = previous.and_then(|p| fleet_time(&p.summary));
+        self.fleet.file(&run, before.as_ref()).await
     }
 
     /// A concurrent invocation stored an equal or better record (`winner`, as read after our write) between our

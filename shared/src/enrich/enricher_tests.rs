@@ -122,6 +122,7 @@ fn enricher(omics: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Enricher {
     };
     let config = Config::from_lookup(|name| match name {
         "RUNS_TABLE_NAME" => Some("runs".into()),
+        "FLEET_TABLE_NAME" => Some("fleet".into()),
         "REPORTS_BUCKET_NAME" => Some("reports".into()),
         "MANIFEST_WAIT_SECONDS" => Some("0".into()),
         _ => None,

@@ -14,7 +14,9 @@ use crate::analysis::{Settings, analyze};
 use crate::error::{Error, Result};
 use crate::lake::{LakeStore, write_run};
 use crate::record::EnrichedRun;
-use crate::store::{FLEET_VERSION, ReportStore, SummaryRecord, SummaryStore, fleet_row};
+use crate::store::{
+    FLEET_VERSION, FleetViews, ReportStore, SummaryRecord, SummaryStore, fleet_run,
+};
 
 /// What happened to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,21 +44,25 @@ impl Reindexed {
 #[derive(Debug, Clone)]
 pub struct Reindexer {
     summaries: SummaryStore,
+    fleet: FleetViews,
     reports: ReportStore,
     lake: LakeStore,
     settings: Settings,
 }
 
 impl Reindexer {
-    /// A reindexer over the runs table and the reports bucket (records and lake), pricing with `settings`.
+    /// A reindexer over the runs table, the fleet table's views and the reports bucket (records and lake),
+    /// pricing with `settings`.
     pub fn new(
         summaries: SummaryStore,
+        fleet: FleetViews,
         reports: ReportStore,
         lake: LakeStore,
         settings: Settings,
     ) -> Self {
         Self {
             summaries,
+            fleet,
             reports,
             lake,
             settings,
@@ -132,7 +138,7 @@ impl Reindexer {
         self.file_row(&record, written, Reindexed::Written).await
     }
 
-    /// Files the row of a rewritten item in its day bucket; a replaced item's enrichment filed its own.
+    /// Files a rewritten item in the fleet table's views; a replaced item's enrichment filed its own.
     async fn file_row(
         &self,
         record: &SummaryRecord,
@@ -142,8 +148,8 @@ impl Reindexer {
         if !written {
             return Ok(Reindexed::Replaced);
         }
-        if let Some(row) = fleet_row(&record.summary) {
-            self.summaries.fleet_days().upsert(&row).await?;
+        if let Some(run) = fleet_run(&record.summary) {
+            self.fleet.file(&run, None).await?;
         }
         Ok(outcome)
     }

@@ -1,7 +1,8 @@
 //! Day buckets: every stored run's [`FleetRow`] filed under the UTC day of its stop time, so that
 //! `GET /fleet/summary` over a year reads about 365 items instead of one item per run.
 //!
-//! A bucket is an item of the runs table: pk `FLEETDAY#<yyyy>`, sk `<yyyy-mm-dd>#<shard>`, `rows` (gzip JSON of
+//! A bucket is an item of the fleet table (`FLEET_TABLE_NAME`, small by construction: a query there costs the same
+//! on moto as on DynamoDB, whatever the number of runs): pk `FLEETDAY#<yyyy>`, sk `<yyyy-mm-dd>#<shard>`, `rows` (gzip JSON of
 //! run key → row), `version` (optimistic locking), `runs`. A day spills into a further shard when its rows pass
 //! [`SHARD_BYTES`] compressed, so an item never nears DynamoDB's 400 KB whatever the fleet's size; a run stays in
 //! the shard that first took it. Writers read the day's shards, change them and write each changed shard on the
@@ -18,7 +19,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::vars::RUNS_TABLE_NAME;
+use super::ATTEMPTS;
+use crate::config::vars::FLEET_TABLE_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::record::fleet_row::FleetRow;
 use crate::time::Timestamp;
@@ -27,8 +29,6 @@ use crate::time::Timestamp;
 const SERVICE: &str = "DynamoDB";
 /// Compressed bytes of a shard beyond which new runs go to the next shard.
 pub const SHARD_BYTES: usize = 300_000;
-/// Read-change-write attempts before a writer gives up (each loss means another writer changed the day).
-pub const ATTEMPTS: usize = 8;
 /// Partition key prefix of the buckets (distinct from the runs' `RUN#`).
 pub const BUCKET_PREFIX: &str = "FLEETDAY#";
 
@@ -44,7 +44,7 @@ struct Shard {
     changed: bool,
 }
 
-/// The day buckets of the runs table.
+/// The day buckets of the fleet table.
 #[derive(Debug, Clone)]
 pub struct FleetDays {
     client: aws_sdk_dynamodb::Client,
@@ -103,7 +103,10 @@ impl FleetDays {
     pub const PUT_ITEM: &str = "dynamodb:PutItem"; // IAM action, see crate::iam
     /// Reads the day's shards, applies `change`, writes the changed shards; retries on a lost race.
     async fn change_day(&self, day: NaiveDate, change: impl Fn(&mut Vec<Shard>)) -> Result<()> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                super::after_lost_race(attempt).await;
+            }
             let mut shards = self.read_day(day).await?;
             change(&mut shards);
             let mut lost = false;
@@ -121,26 +124,15 @@ impl FleetDays {
 
     /// The stored shards of `day` (consistent read).
     async fn read_day(&self, day: NaiveDate) -> Result<Vec<Shard>> {
-        let prefix = format!("{}#", day.format("%Y-%m-%d"));
+        let range = DayRange::of(day.year(), day, day);
         let mut shards = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :day)")
-                .expression_attribute_values(":pk", AttributeValue::S(bucket_pk(day)))
-                .expression_attribute_values(":day", AttributeValue::S(prefix.clone()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME)))?;
-            for item in out.items.unwrap_or_default() {
+            let (items, next, _) = self.query_range(&range, Order::Consistent, start).await?;
+            for item in items {
                 shards.push(shard_of(&item)?);
             }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            start = next;
             if start.is_none() {
                 return Ok(shards);
             }
@@ -165,10 +157,47 @@ impl FleetDays {
                 .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
             None => request.condition_expression("attribute_not_exists(pk)"),
         };
-        super::put_held(request.send().await)
+        super::put_held(request.send().await, FLEET_TABLE_NAME)
     }
 
     pub const QUERY: &str = "dynamodb:Query"; // IAM action, see crate::iam
+    /// One Query of the buckets of `range` from `start`: the items, where the next page starts, read units.
+    async fn query_range(
+        &self,
+        range: &DayRange,
+        order: Order,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>, f64)> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", AttributeValue::S(range.pk.clone()))
+            .expression_attribute_values(":low", AttributeValue::S(range.low.clone()))
+            .expression_attribute_values(":high", AttributeValue::S(range.high.clone()))
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .set_exclusive_start_key(start);
+        let request = match order {
+            // The sums read the rows only.
+            Order::All => request
+                .projection_expression("#rows")
+                .expression_attribute_names("#rows", "rows"),
+            Order::NewestFirst => request.scan_index_forward(false).limit(LISTING_ITEMS),
+            Order::Consistent => request.consistent_read(true),
+        };
+        let out = request
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(FLEET_TABLE_NAME)))?;
+        let consumed = out
+            .consumed_capacity
+            .and_then(|c| c.capacity_units)
+            .unwrap_or(0.0);
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((out.items.unwrap_or_default(), next, consumed))
+    }
+
     /// Every run filed in `[from, to)`, each once, and the read units consumed: one query per calendar year of
     /// the window, over the buckets of its days.
     pub async fn rows_between(
@@ -180,47 +209,19 @@ impl FleetDays {
         let mut best: HashMap<String, FleetRow> = HashMap::new();
         let mut consumed = 0.0;
         for year in first.year()..=last.year() {
-            let low = shard_sk(
-                first.max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(first)),
-                0,
-            );
-            let high = format!("{}#~", last.format("%Y-%m-%d"));
+            let range = DayRange::of(year, first, last);
             let mut start = None;
             loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
-                    .expression_attribute_values(
-                        ":pk",
-                        AttributeValue::S(format!("{BUCKET_PREFIX}{year}")),
-                    )
-                    .expression_attribute_values(":low", AttributeValue::S(low.clone()))
-                    .expression_attribute_values(":high", AttributeValue::S(high.clone()))
-                    .projection_expression("#rows")
-                    .expression_attribute_names("#rows", "rows")
-                    .return_consumed_capacity(
-                        aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total,
-                    )
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Error::from_sdk(SERVICE, e, Lookup::configured(RUNS_TABLE_NAME))
-                    })?;
-                consumed += out
-                    .consumed_capacity
-                    .and_then(|c| c.capacity_units)
-                    .unwrap_or(0.0);
-                for item in out.items.unwrap_or_default() {
+                let (items, next, units) = self.query_range(&range, Order::All, start).await?;
+                consumed += units;
+                for item in items {
                     for (key, row) in decode_rows(&item)? {
                         if row.filed_at >= *from && row.filed_at < *to {
                             keep_best(&mut best, key, row);
                         }
                     }
                 }
-                start = out.last_evaluated_key.filter(|k| !k.is_empty());
+                start = next;
                 if start.is_none() {
                     break;
                 }
@@ -234,6 +235,187 @@ impl FleetDays {
         });
         Ok((rows, consumed))
     }
+}
+
+/// A DynamoDB item (or key).
+type Item = HashMap<String, AttributeValue>;
+
+/// The buckets of one calendar year between two days.
+struct DayRange {
+    pk: String,
+    low: String,
+    high: String,
+}
+
+impl DayRange {
+    /// The days of `year` in `[first, last]`.
+    fn of(year: i32, first: NaiveDate, last: NaiveDate) -> Self {
+        let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(first);
+        Self {
+            pk: format!("{BUCKET_PREFIX}{year}"),
+            low: shard_sk(first.max(start), 0),
+            high: format!("{}#~", last.format("%Y-%m-%d")),
+        }
+    }
+}
+
+/// How a range is read.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Every item, rows only (sums).
+    All,
+    /// Newest day first, a few items per Query (listings).
+    NewestFirst,
+    /// Whole items, strongly consistent (a writer's read before its conditional write).
+    Consistent,
+}
+
+/// Bucket items a listing asks for per Query: about a week of a small fleet, a day of a large one.
+const LISTING_ITEMS: i32 = 8;
+
+/// What a listing of the day buckets asks for.
+pub struct Listing<'a> {
+    /// Stop time ≥.
+    pub from: Timestamp,
+    /// Stop time <.
+    pub to: Timestamp,
+    /// Only rows whose `stopKey` sorts below this (the previous page's last row, or a day's start).
+    pub before: Option<&'a str>,
+    /// Rows wanted.
+    pub want: usize,
+    /// Queries after which the listing stops at the end of the day it is reading.
+    pub max_queries: usize,
+}
+
+/// One page of a listing: rows newest first and where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingPage {
+    /// Rows, newest stop time first (ties by run key).
+    pub rows: Vec<FleetRow>,
+    /// `before` of the next page; `None` when the window is exhausted.
+    pub next: Option<String>,
+    /// Read capacity units DynamoDB reported.
+    pub consumed_rcu: f64,
+}
+
+/// The `stopKey` of a row (see [`super::stop_key`]): the listing order.
+fn row_key(row: &FleetRow) -> String {
+    super::stop_key(&row.filed_at, &row.listed.run_id, &row.listed.uuid)
+}
+
+/// The day a listing bound names: the first ten characters of a `stopKey` or of a day's end marker.
+pub fn bound_day(before: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(before.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// A bound below every `stopKey` of `day` (`2026-03-04` < `2026-03-04T…`) and above those of earlier days.
+fn start_of(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+impl FleetDays {
+    /// Rows filed in the window, below `before`, that `keep` accepts, newest first: whole days (every shard) are
+    /// read, newest day first, until `want` rows are found or `max_queries` were sent. The next page starts below
+    /// the last row returned, or (a sparse filter that ran out of queries) below the last day read.
+    pub async fn newest(
+        &self,
+        listing: &Listing<'_>,
+        keep: impl Fn(&FleetRow) -> bool,
+    ) -> Result<ListingPage> {
+        let first = day_of(&listing.from);
+        let mut top = day_of(&listing.to);
+        if let Some(day) = listing.before.and_then(bound_day) {
+            top = top.min(day);
+        }
+        let mut rows: Vec<FleetRow> = Vec::new();
+        let mut consumed = 0.0;
+        let mut queries = 0;
+        let accept = |row: &FleetRow, key: &str| {
+            row.filed_at >= listing.from
+                && row.filed_at < listing.to
+                && listing.before.is_none_or(|b| key < b)
+                && keep(row)
+        };
+        for year in (first.year()..=top.year()).rev() {
+            let range = DayRange::of(year, first, top);
+            let mut day: Option<(NaiveDate, Vec<(String, FleetRow)>)> = None;
+            let mut start = None;
+            loop {
+                let (items, next, units) =
+                    self.query_range(&range, Order::NewestFirst, start).await?;
+                queries += 1;
+                consumed += units;
+                for item in items {
+                    let shard = shard_of(&item)?;
+                    let Some(shard_day) = bound_day(&shard.sk) else {
+                        continue;
+                    };
+                    if day.as_ref().is_some_and(|(d, _)| *d != shard_day)
+                        && let Some(page) = finish_day(&mut rows, day.take(), listing, queries)
+                    {
+                        return Ok(page.with_consumed(consumed));
+                    }
+                    let (_, found) = day.get_or_insert_with(|| (shard_day, Vec::new()));
+                    found.extend(shard.rows.into_values().filter_map(|row| {
+                        let key = row_key(&row);
+                        accept(&row, &key).then_some((key, row))
+                    }));
+                }
+                start = next;
+                if start.is_none() {
+                    break;
+                }
+            }
+            if let Some(page) = finish_day(&mut rows, day.take(), listing, queries) {
+                return Ok(page.with_consumed(consumed));
+            }
+        }
+        Ok(ListingPage {
+            rows,
+            next: None,
+            consumed_rcu: consumed,
+        })
+    }
+}
+
+impl ListingPage {
+    fn with_consumed(mut self, consumed_rcu: f64) -> Self {
+        self.consumed_rcu = consumed_rcu;
+        self
+    }
+}
+
+/// Adds a day read in full to `rows` (newest first); the page when it is complete: `want` rows, or the query
+/// budget spent (the next page then starts below that day).
+fn finish_day(
+    rows: &mut Vec<FleetRow>,
+    day: Option<(NaiveDate, Vec<(String, FleetRow)>)>,
+    listing: &Listing<'_>,
+    queries: usize,
+) -> Option<ListingPage> {
+    let (day, mut found) = day?;
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.dedup_by(|a, b| a.0 == b.0);
+    let mut last_key = None;
+    for (key, row) in found {
+        if rows.len() == listing.want {
+            break;
+        }
+        rows.push(row);
+        last_key = Some(key);
+    }
+    let next = if rows.len() == listing.want {
+        last_key?
+    } else if queries >= listing.max_queries {
+        start_of(day)
+    } else {
+        return None;
+    };
+    Some(ListingPage {
+        rows: std::mem::take(rows),
+        next: Some(next),
+        consumed_rcu: 0.0,
+    })
 }
 
 /// Keeps the better of two rows of one run (a run filed under two days after its stop day changed).
@@ -410,6 +592,58 @@ mod tests {
             shards[0].rows["0#11111111-2222-3333-4444-555555555555"].quality,
             9
         );
+    }
+
+    fn listing(want: usize, max_queries: usize) -> Listing<'static> {
+        Listing {
+            from: parse_timestamp("2026-01-01T00:00:00Z").unwrap(),
+            to: parse_timestamp("2026-12-31T00:00:00Z").unwrap(),
+            before: None,
+            want,
+            max_queries,
+        }
+    }
+
+    fn day_rows(day: NaiveDate, runs: &[&str]) -> Option<(NaiveDate, Vec<(String, FleetRow)>)> {
+        let rows = runs
+            .iter()
+            .enumerate()
+            .map(|(i, run)| {
+                let mut r = row(run, 8, 1.0);
+                r.filed_at = day.and_hms_opt(1, 0, i as u32).unwrap().and_utc();
+                (row_key(&r), r)
+            })
+            .collect();
+        Some((day, rows))
+    }
+
+    #[test]
+    fn a_listing_page_ends_at_its_last_row_or_below_the_last_day_read() {
+        let (d1, d2) = (
+            NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+        );
+        // Three rows wanted, two on the newest day: not complete yet.
+        let mut rows = Vec::new();
+        assert!(finish_day(&mut rows, day_rows(d1, &["a", "b"]), &listing(3, 16), 1).is_none());
+        // The next day completes it, newest first within the day; the cursor is the last row's key.
+        let page = finish_day(&mut rows, day_rows(d2, &["c", "d"]), &listing(3, 16), 1).unwrap();
+        let ids: Vec<_> = page.rows.iter().map(|r| r.listed.run_id.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "d"]);
+        let next = page.next.unwrap();
+        assert_eq!(next, row_key(&page.rows[2]));
+        assert!(
+            row_key(&day_rows(d2, &["c", "d"]).unwrap().1[0].1) < next,
+            "c comes next"
+        );
+        // Out of queries after a day: a short page whose cursor is below that whole day.
+        let mut rows = Vec::new();
+        let page = finish_day(&mut rows, day_rows(d2, &["c"]), &listing(3, 4), 4).unwrap();
+        assert_eq!(page.rows.len(), 1);
+        let next = page.next.unwrap();
+        assert_eq!(next, "2026-03-04");
+        assert!(row_key(&page.rows[0]).as_str() > next.as_str());
+        assert_eq!(bound_day(&next), Some(d2));
     }
 
     #[test]

@@ -1,17 +1,14 @@
 //! Queries of the fleet indexes of the runs table (see [`super::fleet_item`] for the keys).
 //!
 //! Every request path is a `Query` on one index partition with the stop-time window as the sort-key condition;
-//! nothing scans the table. A window of stop times spans one `byStopMonth` partition per month, read newest first.
+//! nothing scans the table. (A listing without an id reads the fleet table's day buckets: [`super::FleetDays`].)
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{Datelike, Months, NaiveDate};
 
 use super::SummaryStore;
-use super::fleet_item::{
-    FLEET_ROW, TASK_GROUPS, fleet_time, read_row, read_task_groups, stop_month,
-};
+use super::fleet_item::{FLEET_ROW, TASK_GROUPS, fleet_time, read_row, read_task_groups};
 use super::item::SummaryRecord;
 use crate::config::vars::RUNS_TABLE_NAME;
 use crate::error::{Error, Lookup, Result};
@@ -31,8 +28,6 @@ pub enum IndexPartition {
     Batch(String),
     /// `byRunGroup`: runs of one run group.
     RunGroup(String),
-    /// `byStopMonth`: every run that stopped in one month (`YYYY-MM`).
-    StopMonth(String),
 }
 
 impl IndexPartition {
@@ -42,7 +37,6 @@ impl IndexPartition {
             Self::Workflow(v) => ("byWorkflow", "workflowId", v),
             Self::Batch(v) => ("byBatch", "batchId", v),
             Self::RunGroup(v) => ("byRunGroup", "runGroupId", v),
-            Self::StopMonth(v) => ("byStopMonth", "stopMonth", v),
         }
     }
 }
@@ -77,24 +71,6 @@ pub enum Reading {
     Rows,
     /// The row and the task groups (workflow profiles; `byWorkflow` projects them).
     RowsAndGroups,
-}
-
-/// The months (`YYYY-MM`) a window of stop times touches, newest first.
-pub fn months_between(from: &Timestamp, to: &Timestamp) -> Vec<String> {
-    let first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1);
-    let mut month = NaiveDate::from_ymd_opt(to.year(), to.month(), 1);
-    let mut out = Vec::new();
-    while let (Some(m), Some(first)) = (month, first) {
-        if m < first {
-            break;
-        }
-        out.push(m.format("%Y-%m").to_string());
-        month = m.checked_sub_months(Months::new(1));
-    }
-    if out.is_empty() {
-        out.push(stop_month(to));
-    }
-    out
 }
 
 /// The fleet indexes of the runs table.
@@ -279,23 +255,4 @@ fn to_key(key: HashMap<String, String>) -> HashMap<String, AttributeValue> {
     key.into_iter()
         .map(|(k, v)| (k, AttributeValue::S(v)))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::time::parse_timestamp;
-
-    #[test]
-    fn windows_touch_each_month_newest_first() {
-        let t = |s: &str| parse_timestamp(s).unwrap();
-        assert_eq!(
-            months_between(&t("2025-11-15T00:00:00Z"), &t("2026-02-01T00:00:00Z")),
-            ["2026-02", "2026-01", "2025-12", "2025-11"]
-        );
-        assert_eq!(
-            months_between(&t("2026-02-03T00:00:00Z"), &t("2026-02-04T00:00:00Z")),
-            ["2026-02"]
-        );
-    }
 }

@@ -4,7 +4,6 @@
 //! - `stopKey` = `<stop time>#<run id>#<uuid>` (the stop time as RFC 3339 with milliseconds, so the string order
 //!   is the time order; runs without a stop time use their start, creation or enrichment time), the sort key of
 //!   every fleet index;
-//! - `stopMonth` = `YYYY-MM` of that time: the partition key of `byStopMonth` (all workflows);
 //! - `workflowId`, `batchId`, `runGroupId`: partition keys of `byWorkflow`, `byBatch`, `byRunGroup` (sparse: a
 //!   run without the value is not in that index).
 //!
@@ -21,7 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::error::{Error, Result};
 use crate::record::EnrichmentSummary;
 use crate::record::fleet::{RunFacts, TaskGroupStats};
-use crate::record::fleet_row::FleetRow;
+use crate::record::fleet_row::{FleetRow, FleetRun};
 use crate::time::{Timestamp, format_timestamp, parse_timestamp};
 
 /// The attribute holding the run's [`FleetRow`] (JSON).
@@ -46,14 +45,20 @@ pub fn fleet_row(summary: &EnrichmentSummary) -> Option<FleetRow> {
     fleet_time(summary).map(|time| FleetRow::of(summary, time))
 }
 
+/// The run's [`FleetRun`]: its row and its task groups (profiles).
+pub fn fleet_run(summary: &EnrichmentSummary) -> Option<FleetRun> {
+    let row = fleet_row(summary)?;
+    let task_groups = summary
+        .facts
+        .as_ref()
+        .map(|f| f.task_groups.clone())
+        .unwrap_or_default();
+    Some(FleetRun { row, task_groups })
+}
+
 /// `stopKey` of a run.
 pub fn stop_key(time: &Timestamp, run_id: &str, uuid: &str) -> String {
     format!("{}#{run_id}#{uuid}", format_timestamp(time))
-}
-
-/// `stopMonth` of an instant.
-pub fn stop_month(time: &Timestamp) -> String {
-    time.format("%Y-%m").to_string()
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -69,7 +74,6 @@ pub(super) fn put_fleet(item: &mut HashMap<String, AttributeValue>, summary: &En
     if let Some(time) = fleet_time(summary) {
         let uuid = summary.uuid.to_string();
         item.insert("stopKey".into(), s(stop_key(&time, &summary.run_id, &uuid)));
-        item.insert("stopMonth".into(), s(stop_month(&time)));
         if let Ok(row) = serde_json::to_string(&FleetRow::of(summary, time)) {
             item.insert(FLEET_ROW.into(), s(row));
         }

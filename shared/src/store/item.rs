@@ -364,7 +364,6 @@ pub(crate) mod tests {
             rewritten.remove("stopKey"),
             Some(s(format!("2024-10-20T07:00:00.500Z#1000001#{UUID}")))
         );
-        assert_eq!(rewritten.remove("stopMonth"), Some(s("2024-10")));
         assert_eq!(rewritten, item);
         assert!(record.summary.facts.is_none());
     }

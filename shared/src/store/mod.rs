@@ -5,8 +5,9 @@
 //!   condition so a duplicate, older or less complete record never replaces a stored one.
 //! - [`FleetIndex`]: the fleet's global secondary indexes of that table (by workflow, stop month, batch, run
 //!   group), queried newest stop time first.
-//! - [`FleetDays`]: every run's fleet row filed under its stop day (`FLEETDAY#<yyyy>` items of that table), the
-//!   fleet summary's source.
+//! - [`FleetViews`]: the fleet table (`FLEET_TABLE_NAME`, small by construction): [`FleetDays`], every run's
+//!   fleet row filed under its stop day (the fleet summary's and the unfiltered listing's source), and
+//!   [`RecentRuns`], each workflow's newest COMPLETED runs with their task groups (the profile's source).
 //! - [`EventPublisher`]: the `Run Enriched` event (source `omics-introspect`) on the configured bus.
 //!
 //! Write order, which keeps every reader consistent: S3 object first, then the item (a reader that finds an item
@@ -16,28 +17,46 @@
 mod fleet_days;
 mod fleet_index;
 mod fleet_item;
+mod fleet_views;
 mod item;
 mod publisher;
+mod recent_runs;
 mod reports;
 mod summaries;
 
-pub use fleet_days::FleetDays;
-pub use fleet_index::{
-    FleetIndex, IndexFilter, IndexPage, IndexPartition, Reading, months_between,
-};
-pub use fleet_item::{FLEET_VERSION, fleet_row, fleet_time, stop_key, stop_month};
+pub use fleet_days::{FleetDays, Listing, ListingPage, bound_day};
+pub use fleet_index::{FleetIndex, IndexFilter, IndexPage, IndexPartition, Reading};
+pub use fleet_item::{FLEET_VERSION, fleet_row, fleet_run, fleet_time, stop_key};
+pub use fleet_views::FleetViews;
 pub use item::{ReportLocation, SummaryRecord};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
+pub use recent_runs::RecentRuns;
 pub use reports::{ReportStore, report_key};
 pub use summaries::{PutOutcome, SummaryStore, WriteDecision, decide, partition_key};
 
-/// The outcome of a conditional PutItem on the runs table: `true` written, `false` when the condition did not
-/// hold (nothing written), any other failure classified.
+/// Read-change-write attempts on one fleet table item before a writer gives up (each loss means another writer
+/// changed it; with [`after_lost_race`] the attempts span about 6 s).
+pub const ATTEMPTS: usize = 10;
+
+/// Pause after losing a race on an item, before reading it again: full jitter under a ceiling that doubles per
+/// attempt (25 ms, 50 ms, … 1.6 s), so the writers of one busy item (a batch whose runs finish together) spread out
+/// instead of colliding again in step.
+async fn after_lost_race(attempt: usize) {
+    let ceiling_ms = 25_u64 << attempt.min(6);
+    tokio::time::sleep(std::time::Duration::from_millis(fastrand::u64(
+        0..=ceiling_ms,
+    )))
+    .await;
+}
+
+/// The outcome of a conditional PutItem on the table `variable` names: `true` written, `false` when the
+/// condition did not hold (nothing written), any other failure classified.
 fn put_held<R>(
     result: std::result::Result<
         R,
         aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError>,
     >,
+    variable: &'static str,
 ) -> crate::error::Result<bool> {
     match result {
         Ok(_) => Ok(true),
@@ -51,7 +70,7 @@ fn put_held<R>(
         Err(err) => Err(crate::error::Error::from_sdk(
             "DynamoDB",
             err,
-            crate::error::Lookup::configured(crate::config::vars::RUNS_TABLE_NAME),
+            crate::error::Lookup::configured(variable),
         )),
     }
 }

@@ -80,11 +80,6 @@ impl SummaryStore {
         }
     }
 
-    /// The fleet day buckets kept in the same table.
-    pub fn fleet_days(&self) -> super::FleetDays {
-        super::FleetDays::new(self.client.clone(), self.table.clone())
-    }
-
     pub const GET_ITEM: &str = "dynamodb:GetItem"; // IAM action, see crate::iam
     /// The item of run `run_id` / `uuid` (strongly consistent).
     pub async fn get(&self, run_id: &RunId, uuid: &RunUuid) -> Result<Option<SummaryRecord>> {
@@ -177,7 +172,7 @@ impl SummaryStore {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        super::put_held(result)
+        super::put_held(result, RUNS_TABLE_NAME)
     }
 
     pub const SCAN: &str = "dynamodb:Scan"; // IAM action of `enrich-run reindex` (a command, not a request path)

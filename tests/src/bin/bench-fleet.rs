@@ -23,7 +23,9 @@ use omics_introspect::AwsClients;
 use omics_introspect::record::fleet::{RunFacts, Spread, TaskGroupStats};
 use omics_introspect::record::{EnrichmentSummary, RunUuid, usd};
 use omics_introspect::status::RunStatus;
-use omics_introspect::store::{PutOutcome, ReportLocation, SummaryRecord, SummaryStore, fleet_row};
+use omics_introspect::store::{
+    FleetViews, PutOutcome, ReportLocation, SummaryRecord, SummaryStore, fleet_run,
+};
 use omics_introspect_tests::harness::{HttpResponse, http_request};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -143,12 +145,12 @@ fn summary_of(i: u64, end: chrono::DateTime<chrono::Utc>) -> SummaryRecord {
     }
 }
 
-async fn seed(args: &Args, store: &SummaryStore) -> Result<f64> {
+async fn seed(args: &Args, store: &SummaryStore, fleet: &FleetViews) -> Result<f64> {
     let end: chrono::DateTime<chrono::Utc> = WINDOW_END.parse()?;
     let started = Instant::now();
     let mut writes: tokio::task::JoinSet<omics_introspect::error::Result<PutOutcome>> =
         tokio::task::JoinSet::new();
-    let mut rows = Vec::new();
+    let mut runs = Vec::new();
     for i in 0..args.runs {
         if writes.len() >= args.concurrency
             && let Some(done) = writes.join_next().await
@@ -156,18 +158,32 @@ async fn seed(args: &Args, store: &SummaryStore) -> Result<f64> {
             done?.context("writing a summary item")?;
         }
         let (store, record) = (store.clone(), summary_of(i, end));
-        rows.extend(fleet_row(&record.summary));
+        runs.extend(fleet_run(&record.summary));
         writes.spawn(async move { store.put_if_better(&record).await });
     }
     while let Some(done) = writes.join_next().await {
         done?.context("writing a summary item")?;
     }
-    // The day buckets as enrich-run files them, one write per day.
-    store
-        .fleet_days()
+    // The fleet table's views as enrich-run files them: one write per day and per workflow.
+    let rows: Vec<_> = runs.iter().map(|r| r.row.clone()).collect();
+    fleet
+        .days
         .merge(&rows)
         .await
         .context("filing the fleet day buckets")?;
+    let mut by_workflow: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    for run in runs {
+        if let Some(workflow) = run.row.listed.workflow_id.clone() {
+            by_workflow.entry(workflow).or_default().push(run);
+        }
+    }
+    for (workflow, runs) in by_workflow {
+        fleet
+            .recent
+            .offer_all(&workflow, &runs)
+            .await
+            .context("filing the recent runs")?;
+    }
     Ok(started.elapsed().as_secs_f64())
 }
 
@@ -229,10 +245,13 @@ async fn main() -> Result<()> {
         std::env::var("RUNS_TABLE_NAME").context("RUNS_TABLE_NAME (source .local/stack.env)")?;
     let clients = AwsClients::from_env().await;
     let store = SummaryStore::new(clients.dynamodb.clone(), table);
+    let fleet_table =
+        std::env::var("FLEET_TABLE_NAME").context("FLEET_TABLE_NAME (source .local/stack.env)")?;
+    let fleet = FleetViews::new(clients.dynamodb.clone(), &fleet_table);
     let seed_seconds = if args.no_seed {
         0.0
     } else {
-        seed(&args, &store).await?
+        seed(&args, &store, &fleet).await?
     };
     eprintln!("seeded {} runs in {seed_seconds:.1} s", args.runs);
     let bin = match &args.local_api {

@@ -19,7 +19,7 @@ use omics_introspect::enrich::reindex::{Reindexed, Reindexer};
 use omics_introspect::ids::RunId;
 use omics_introspect::lake::LakeStore;
 use omics_introspect::record::{RunUuid, usd};
-use omics_introspect::store::{ReportStore, SummaryStore, fleet_time};
+use omics_introspect::store::{FleetViews, ReportStore, SummaryStore, fleet_time};
 use omics_introspect_tests::harness::seed_run;
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate, to_seed_body};
 use serde_json::{Value, json};
@@ -154,6 +154,33 @@ fn window(offset: u32) -> (String, String) {
         first.format("%Y-%m-%d").to_string(),
         end.format("%Y-%m-%dT00:00:00Z").to_string(),
     )
+}
+
+/// The run ids and stop times of every page of a listing, following `nextCursor`.
+async fn page_through(api: &LocalApi, first: &str) -> Vec<(String, String)> {
+    let mut ids = Vec::new();
+    let mut path = first.to_owned();
+    for _ in 0..50 {
+        let response = api.get(&path).await;
+        assert_eq!(
+            response.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        let page = response.json().unwrap();
+        ids.extend(page["items"].as_array().unwrap().iter().map(|i| {
+            (
+                i["runId"].as_str().unwrap().to_owned(),
+                i["stopTime"].to_string(),
+            )
+        }));
+        match page["nextCursor"].as_str() {
+            Some(cursor) => path = format!("{first}&cursor={cursor}"),
+            None => return ids,
+        }
+    }
+    panic!("{first}: more than 50 pages");
 }
 
 async fn report(api: &LocalApi, run: &FleetRun) -> Value {
@@ -305,6 +332,29 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
         .json()
         .unwrap();
     assert_eq!(windowed["items"].as_array().unwrap().len(), 4, "{windowed}");
+    // Without an id, the day buckets serve: one run a page, across days and months, newest first.
+    let one_by_one = page_through(&api, &format!("/reports?from={from}&to={to}&limit=1")).await;
+    let mut all: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    let mut paged: Vec<&str> = one_by_one.iter().map(|(id, _)| id.as_str()).collect();
+    all.sort();
+    paged.sort();
+    assert_eq!(paged, all, "every run once");
+    assert!(
+        one_by_one.windows(2).all(|w| w[0].1 >= w[1].1),
+        "newest stop time first: {one_by_one:?}"
+    );
+    let completed = page_through(
+        &api,
+        &format!("/reports?from={from}&to={to}&status=COMPLETED&limit=3"),
+    )
+    .await;
+    assert_eq!(completed.len(), 4, "{completed:?}");
+    assert!(
+        completed
+            .iter()
+            .all(|(id, _)| windowed["items"].to_string().contains(id.as_str())),
+        "{completed:?}"
+    );
     let tampered = api
         .get(&format!("/reports?workflowId={batch}&cursor={cursor}"))
         .await;
@@ -366,6 +416,27 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
         .map(|g| g["tasksSeen"].as_u64().unwrap())
         .sum();
     assert_eq!(tasks_seen, 12 + 15 + 18);
+    // The workflow's recent-runs item served it; without that item the index gives the same profile.
+    setup
+        .clients
+        .dynamodb
+        .delete_item()
+        .table_name(setup.config.fleet_table().unwrap())
+        .key("pk", AttributeValue::S(format!("RECENT#{w1}")))
+        .key("sk", AttributeValue::S("completed".into()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .expect("enrichment kept the workflow's recent runs");
+    let from_index = api
+        .get(&format!("/workflows/{w1}/profile"))
+        .await
+        .json()
+        .unwrap();
+    assert_eq!(from_index["runs"], profile["runs"]);
+    assert_eq!(from_index["groups"], profile["groups"]);
     let low = api
         .get(&format!("/workflows/{w1}/profile?runs=2"))
         .await
@@ -478,8 +549,12 @@ async fn reindex_restores_an_item_written_before_the_index(
     );
     let stored = summaries.get(&run_id, &uuid).await.unwrap().unwrap();
     let filed_at = fleet_time(&stored.summary).unwrap();
-    summaries
-        .fleet_days()
+    let fleet = FleetViews::new(
+        setup.clients.dynamodb.clone(),
+        setup.config.fleet_table().unwrap(),
+    );
+    fleet
+        .days
         .remove(&format!("{}#{}", run.run_id, run.uuid), &filed_at)
         .await
         .unwrap();
@@ -503,6 +578,7 @@ async fn reindex_restores_an_item_written_before_the_index(
     );
     let reindexer = Reindexer::new(
         summaries.clone(),
+        fleet.clone(),
         reports,
         lake,
         setup.enricher.settings().clone(),

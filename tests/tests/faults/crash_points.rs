@@ -40,7 +40,7 @@ use omics_introspect::enrich::sha256_hex;
 use omics_introspect::ids::RunId;
 use omics_introspect::lake::{RUNS_PREFIX, TASKS_PREFIX, object_name};
 use omics_introspect::record::RunUuid;
-use omics_introspect::store::{SummaryStore, fleet_row, fleet_time};
+use omics_introspect::store::{FleetDays, SummaryStore, fleet_row, fleet_time};
 use omics_introspect_tests::harness::{
     EmulatorProcess, http_request_with_headers, seed_run, stack_env,
 };
@@ -443,8 +443,11 @@ async fn assert_filed_once_in_its_day(scenario: &Scenario, point: CrashPoint) {
     );
     let record = summaries.get(&run_id, &uuid).await.unwrap().unwrap();
     let at = fleet_time(&record.summary).unwrap();
-    let (rows, _) = summaries
-        .fleet_days()
+    let days = FleetDays::new(
+        scenario.setup.clients.dynamodb.clone(),
+        scenario.setup.config.fleet_table().unwrap(),
+    );
+    let (rows, _) = days
         .rows_between(
             &(at - chrono::Duration::seconds(1)),
             &(at + chrono::Duration::seconds(1)),

@@ -610,22 +610,24 @@ fn policies_grant_exactly_the_actions_the_code_declares() {
                     );
                 }
             }
-            // Stack resources: DynamoDB and S3 only on the stack's table and bucket.
+            // Stack resources: DynamoDB and S3 only on the stack's tables and bucket.
             for action in &actions {
                 if action.starts_with("dynamodb:") || action.starts_with("s3:") {
-                    let expected_id = if action.starts_with("dynamodb:") {
-                        "RunsTable"
+                    let expected: &[&str] = if action.starts_with("dynamodb:") {
+                        &["RunsTable", "FleetTable"]
                     } else {
-                        "ReportsBucket"
+                        &["ReportsBucket"]
                     };
                     for resource in strings(get(statement, "Resource").expect("Resource")) {
                         let owns = from_parameter(&resource).is_some()
-                            || referenced_id(&resource).as_deref() == Some(expected_id)
-                            || string(&resource)
-                                .is_some_and(|t| t.starts_with(&format!("${{{expected_id}.Arn}}")));
+                            || expected.iter().any(|id| {
+                                referenced_id(&resource).as_deref() == Some(*id)
+                                    || string(&resource)
+                                        .is_some_and(|t| t.starts_with(&format!("${{{id}.Arn}}")))
+                            });
                         assert!(
                             owns,
-                            "{}: {action} outside {expected_id}: {resource:?}",
+                            "{}: {action} outside {expected:?}: {resource:?}",
                             f.binary
                         );
                     }
@@ -853,6 +855,20 @@ fn functions_are_configured_with_what_their_policies_reach() {
                 f.binary
             );
         }
+        // A function granted anything on the fleet table is told its name.
+        let on_fleet_table = f.statements().iter().any(|statement| {
+            get(statement, "Resource")
+                .map(strings)
+                .unwrap_or_default()
+                .iter()
+                .any(|r| referenced_id(r).as_deref() == Some("FleetTable"))
+        });
+        assert_eq!(
+            on_fleet_table,
+            refers("FLEET_TABLE_NAME", "FleetTable"),
+            "{}: FLEET_TABLE_NAME exactly when its policy reaches FleetTable",
+            f.binary
+        );
         if uses("s3:") {
             assert!(
                 refers("REPORTS_BUCKET_NAME", "ReportsBucket"),
@@ -892,26 +908,28 @@ fn functions_are_configured_with_what_their_policies_reach() {
     }
 
     // Stack resources are locked down.
-    let table = template.resource("RunsTable");
-    for (key, want) in [
-        (&["Properties", "BillingMode"][..], "PAY_PER_REQUEST"),
-        (
-            &[
-                "Properties",
-                "PointInTimeRecoverySpecification",
-                "PointInTimeRecoveryEnabled",
-            ][..],
-            "true",
-        ),
-        (
-            &["Properties", "SSESpecification", "SSEEnabled"][..],
-            "true",
-        ),
-    ] {
+    for (id, key, want) in ["RunsTable", "FleetTable"].into_iter().flat_map(|id| {
+        [
+            (&["Properties", "BillingMode"][..], "PAY_PER_REQUEST"),
+            (
+                &[
+                    "Properties",
+                    "PointInTimeRecoverySpecification",
+                    "PointInTimeRecoveryEnabled",
+                ][..],
+                "true",
+            ),
+            (
+                &["Properties", "SSESpecification", "SSEEnabled"][..],
+                "true",
+            ),
+        ]
+        .map(|(key, want)| (id, key, want))
+    }) {
         assert_eq!(
-            path(table, key).and_then(string).as_deref(),
+            path(template.resource(id), key).and_then(string).as_deref(),
             Some(want),
-            "RunsTable {key:?}"
+            "{id} {key:?}"
         );
     }
     let bucket = template.resource("ReportsBucket");

@@ -1,6 +1,6 @@
-//! What the fleet routes share: the runs table's fleet indexes ([`FleetIndex`]) and day buckets ([`FleetDays`]),
-//! and the response
-//! header that reports the DynamoDB read units a request consumed.
+//! What the fleet routes share: the runs table's fleet indexes ([`FleetIndex`]), the fleet table's day buckets
+//! ([`FleetDays`]) and recent runs ([`RecentRuns`]), and the response header that reports the DynamoDB read units
+//! a request consumed.
 
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -12,7 +12,7 @@ use crate::api::observe::upstream;
 use crate::api::state::ApiState;
 use crate::error::Result;
 use crate::record::fleet_row::FleetRow;
-use crate::store::{FleetDays, FleetIndex};
+use crate::store::{FleetDays, FleetIndex, RecentRuns};
 
 /// Response header with the DynamoDB read capacity units consumed by the request (for cost benchmarks).
 pub const CONSUMED_RCU_HEADER: &str = "x-omics-introspect-consumed-rcu";
@@ -25,11 +25,19 @@ pub fn fleet_index(state: &ApiState) -> Result<FleetIndex> {
     ))
 }
 
-/// The day buckets of the configured runs table.
+/// The day buckets of the configured fleet table.
 pub fn fleet_days(state: &ApiState) -> Result<FleetDays> {
     Ok(FleetDays::new(
         state.clients.dynamodb.clone(),
-        state.config.runs_table()?,
+        state.config.fleet_table()?,
+    ))
+}
+
+/// The recent runs of the configured fleet table.
+pub fn recent_runs(state: &ApiState) -> Result<RecentRuns> {
+    Ok(RecentRuns::new(
+        state.clients.dynamodb.clone(),
+        state.config.fleet_table()?,
     ))
 }
 

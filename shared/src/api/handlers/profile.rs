@@ -1,10 +1,14 @@
 //! `GET /workflows/{workflowId}/profile` (`query-fleet`): the workflow's learned resource profile from its last
 //! COMPLETED stored runs, as JSON or as ready Nextflow / WDL configuration.
+//!
+//! The runs come from the workflow's recent-runs item in the fleet table (one read); the `byWorkflow` index serves
+//! when that item cannot tell (absent: runs stored before it was kept and not reindexed; or truncated below the
+//! runs asked for).
 
 use axum::extract::State;
 use axum::response::Response;
 
-use super::fleet::{fleet_index, fleet_response};
+use super::fleet::{fleet_index, fleet_response, recent_runs};
 use crate::analysis::fleet::profile::workflow_profile;
 use crate::api::caching::{Freshness, cached_response};
 use crate::api::extract::{IfNoneMatch, Query, RouteQuery, WorkflowPath};
@@ -46,8 +50,11 @@ pub async fn workflow_profile_route(
     WorkflowPath(workflow_id): WorkflowPath,
     Query(query): Query<ProfileQuery>,
 ) -> Result<Response> {
-    let index = fleet_index(&state)?;
-    let (runs, consumed) = last_completed(&index, workflow_id.as_str(), query.runs).await?;
+    let recent = upstream(recent_runs(&state)?.newest(workflow_id.as_str(), query.runs)).await?;
+    let (runs, consumed) = match recent {
+        Some(found) => found,
+        None => last_completed(&fleet_index(&state)?, workflow_id.as_str(), query.runs).await?,
+    };
     if runs.is_empty() {
         return Err(Error::NotFound {
             resource: "completed stored run of workflow",

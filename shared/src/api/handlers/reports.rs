@@ -1,9 +1,10 @@
 //! `GET /reports` (`query-fleet`): stored runs, newest stop time first, filtered by workflow, status, batch, run
 //! group and who started them, in a stop-time window; pages with signed cursors like the other lists.
 //!
-//! The most selective index serves the request (`byWorkflow`, else `byBatch`, else `byRunGroup`, else
-//! `byStopMonth` month by month); the other filters are DynamoDB filter expressions on that query. A page may hold
-//! fewer than `limit` items (as DynamoDB's own pages do); `nextCursor` is absent only at the end.
+//! With an id, the most selective index serves the request (`byWorkflow`, else `byBatch`, else `byRunGroup`) and
+//! the other filters are DynamoDB filter expressions on that query. Without one, the fleet table's day buckets do,
+//! newest day first, with `status` / `startedBy` applied to their rows. A page may hold fewer than `limit` items
+//! (as DynamoDB's own pages do); `nextCursor` is absent only at the end.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::ListBody;
-use super::fleet::{fleet_index, fleet_response};
+use super::fleet::{fleet_days, fleet_index, fleet_response};
 use crate::api::cursor::CursorScope;
 use crate::api::extract::{Query, RouteQuery};
 use crate::api::fleet_query::{
@@ -24,12 +25,15 @@ use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
 use crate::record::fleet::ReportListItem;
-use crate::store::{FleetIndex, IndexFilter, IndexPartition, Reading, months_between, stop_month};
-use crate::time::{format_timestamp, parse_timestamp};
+use crate::record::fleet_row::FleetRow;
+use crate::store::{
+    FleetDays, FleetIndex, IndexFilter, IndexPartition, Listing, Reading, bound_day,
+};
+use crate::time::{Timestamp, format_timestamp, parse_timestamp};
 
 /// Function name the cursors of this route are bound to.
 const FUNCTION: &str = "query-fleet";
-/// Index queries per request at most (a sparse filter over many months returns a short page and a cursor).
+/// Queries per request at most (a sparse filter over a long window returns a short page and a cursor).
 const MAX_QUERIES: usize = 16;
 
 /// The parsed parameters.
@@ -44,11 +48,13 @@ pub struct ListReportsQuery {
     params: QueryParams,
 }
 
-/// The index partition family a request reads.
+/// What a request reads.
 #[derive(Debug, Clone)]
 enum Partition {
+    /// One index partition (an id was given).
     Fixed(IndexPartition),
-    Months,
+    /// The day buckets of the window.
+    Days,
 }
 
 impl RouteQuery for ListReportsQuery {
@@ -67,10 +73,10 @@ impl RouteQuery for ListReportsQuery {
             (Some(w), _, _) => Partition::Fixed(IndexPartition::Workflow(w.clone())),
             (None, Some(b), _) => Partition::Fixed(IndexPartition::Batch(b.clone())),
             (None, None, Some(g)) => Partition::Fixed(IndexPartition::RunGroup(g.clone())),
-            (None, None, None) => Partition::Months,
+            (None, None, None) => Partition::Days,
         };
         // With an id, the listing is one index partition: all of its runs unless a bound is asked for.
-        let bounded = matches!(partition, Partition::Months)
+        let bounded = matches!(partition, Partition::Days)
             || query.get("from").is_some()
             || query.get("to").is_some();
         // The index key covers one of the ids; the others (and status, startedBy) are filters.
@@ -98,14 +104,14 @@ impl RouteQuery for ListReportsQuery {
     }
 }
 
-/// Where a listing stands: the window (fixed on the first page) and the next key of the current partition.
+/// Where a listing stands: the window (fixed on the first page) and where the next page starts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Position {
     from: Option<String>,
     to: Option<String>,
-    /// The month being read (`byStopMonth` listings).
-    month: Option<String>,
-    /// DynamoDB's LastEvaluatedKey in that partition; `None`: start of `month`.
+    /// Day-bucket listings: the next page holds the runs whose `stopKey` sorts below this.
+    before: Option<String>,
+    /// Index listings: DynamoDB's LastEvaluatedKey in the partition.
     key: Option<HashMap<String, String>>,
 }
 
@@ -126,8 +132,12 @@ pub async fn list_reports(
             .map_err(|_| Error::invalid("cursor", "is not a cursor of this listing"))?,
         None => first_position(&query),
     };
-    let index = fleet_index(&state)?;
-    let (items, next, consumed) = read_page(&index, &query, position).await?;
+    let (items, next, consumed) = match &query.partition {
+        Partition::Fixed(partition) => {
+            read_index(&fleet_index(&state)?, partition, &query, position).await?
+        }
+        Partition::Days => read_days(&fleet_days(&state)?, &query, position).await?,
+    };
     let next_cursor = next
         .map(|p| serde_json::to_string(&p).map(|token| key.seal(&scope, &token)))
         .transpose()
@@ -139,27 +149,29 @@ fn first_position(query: &ListReportsQuery) -> Position {
     Position {
         from: query.bounded.then(|| format_timestamp(&query.window.from)),
         to: query.bounded.then(|| format_timestamp(&query.window.to)),
-        month: matches!(query.partition, Partition::Months).then(|| stop_month(&query.window.to)),
+        before: None,
         key: None,
     }
 }
 
-/// Reads from `position` until `limit` items, the end, or [`MAX_QUERIES`] queries.
-async fn read_page(
-    index: &FleetIndex,
-    query: &ListReportsQuery,
-    mut position: Position,
-) -> Result<(Vec<ReportListItem>, Option<Position>, f64)> {
+/// The window a position fixed: `(from, to)`.
+fn bounds(position: &Position) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
     let bound = |text: &Option<String>| {
         text.as_deref()
             .map(|t| parse_timestamp(t).map_err(|_| bad_cursor()))
             .transpose()
     };
-    let (from, to) = (bound(&position.from)?, bound(&position.to)?);
-    let months = match (from, to) {
-        (Some(from), Some(to)) => months_between(&from, &to),
-        _ => Vec::new(),
-    };
+    Ok((bound(&position.from)?, bound(&position.to)?))
+}
+
+/// Reads the index partition from `position` until `limit` items, its end, or [`MAX_QUERIES`] queries.
+async fn read_index(
+    index: &FleetIndex,
+    partition: &IndexPartition,
+    query: &ListReportsQuery,
+    mut position: Position,
+) -> Result<(Vec<ReportListItem>, Option<Position>, f64)> {
+    let (from, to) = bounds(&position)?;
     let filter = IndexFilter {
         from,
         to,
@@ -168,14 +180,9 @@ async fn read_page(
     let mut items = Vec::new();
     let mut consumed = 0.0;
     for _ in 0..MAX_QUERIES {
-        let partition = match (&query.partition, &position.month) {
-            (Partition::Fixed(p), _) => p.clone(),
-            (Partition::Months, Some(month)) => IndexPartition::StopMonth(month.clone()),
-            (Partition::Months, None) => return Err(bad_cursor()),
-        };
         let wanted = query.limit - items.len() as i32;
         let page = upstream(index.page(
-            &partition,
+            partition,
             &filter,
             wanted,
             position.key.take(),
@@ -186,24 +193,65 @@ async fn read_page(
         items.extend(page.runs.into_iter().map(|r| r.row.listed));
         position.key = page.next;
         if position.key.is_none() {
-            // This partition is done: the next older month of the window, or the end.
-            let next_month = position
-                .month
-                .as_ref()
-                .and_then(|m| months.iter().position(|x| x == m))
-                .and_then(|i| months.get(i + 1).cloned());
-            match next_month {
-                Some(month) if matches!(query.partition, Partition::Months) => {
-                    position.month = Some(month)
-                }
-                _ => return Ok((items, None, consumed)),
-            }
+            return Ok((items, None, consumed));
         }
         if items.len() as i32 >= query.limit {
             break;
         }
     }
     Ok((items, Some(position), consumed))
+}
+
+/// Reads the window's day buckets, newest first, below `position.before` (see [`FleetDays::newest`]).
+async fn read_days(
+    days: &FleetDays,
+    query: &ListReportsQuery,
+    position: Position,
+) -> Result<(Vec<ReportListItem>, Option<Position>, f64)> {
+    let (Some(from), Some(to)) = bounds(&position)? else {
+        return Err(bad_cursor());
+    };
+    if position
+        .before
+        .as_deref()
+        .is_some_and(|b| bound_day(b).is_none())
+    {
+        return Err(bad_cursor());
+    }
+    let listing = Listing {
+        from,
+        to,
+        before: position.before.as_deref(),
+        want: usize::try_from(query.limit).unwrap_or(1),
+        max_queries: MAX_QUERIES,
+    };
+    let keep = |row: &FleetRow| {
+        query
+            .filter
+            .iter()
+            .all(|(name, value)| matches(row, name, value))
+    };
+    let page = upstream(days.newest(&listing, keep)).await?;
+    let next = page.next.map(|before| Position {
+        before: Some(before),
+        ..position.clone()
+    });
+    let items = page.rows.into_iter().map(|row| row.listed).collect();
+    Ok((items, next, page.consumed_rcu))
+}
+
+/// Whether a row has `value` for the filter `name` (the names [`ListReportsQuery::parse`] filters on).
+fn matches(row: &FleetRow, name: &str, value: &str) -> bool {
+    let listed = &row.listed;
+    let field = match name {
+        "status" => Some(listed.status.as_str()),
+        "startedBy" => listed.started_by.as_deref(),
+        "workflowId" => listed.workflow_id.as_deref(),
+        "batchId" => listed.batch_id.as_deref(),
+        "runGroupId" => listed.run_group_id.as_deref(),
+        _ => None,
+    };
+    field == Some(value)
 }
 
 fn bad_cursor() -> Error {

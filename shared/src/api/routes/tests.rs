@@ -18,6 +18,7 @@ fn state() -> SharedState {
         .build();
     let config = Config::from_lookup(|name| match name {
         "RUNS_TABLE_NAME" => Some("runs".into()),
+        "FLEET_TABLE_NAME" => Some("fleet".into()),
         "REPORTS_BUCKET_NAME" => Some("reports".into()),
         _ => None,
     })
