@@ -107,3 +107,45 @@ pub struct FleetRun {
     /// Its task groups (largest task-hours first).
     pub task_groups: Vec<TaskGroupStats>,
 }
+
+#[cfg(test)]
+impl FleetRow {
+    /// A COMPLETED run `run_id` of one task costing `usd`, filed at 2026-03-04T05:06:07Z, of `quality` (tests of
+    /// the fleet views).
+    pub(crate) fn sample(run_id: &str, quality: u64, usd: f64) -> Self {
+        Self {
+            listed: ReportListItem {
+                run_id: run_id.into(),
+                uuid: "11111111-2222-3333-4444-555555555555".into(),
+                name: None,
+                status: RunStatus::Completed,
+                workflow_id: None,
+                workflow_name: None,
+                workflow_version_name: None,
+                run_group_id: None,
+                batch_id: None,
+                started_by: None,
+                creation_time: None,
+                start_time: None,
+                stop_time: None,
+                task_count: 1,
+                failed_tasks: 0,
+                total_usd: Some(usd),
+                known_usd: usd,
+                compute_usd: usd,
+                storage_usd: Some(0.0),
+                savings_usd: 0.0,
+                task_hours: 1.0,
+            },
+            filed_at: crate::time::parse_timestamp("2026-03-04T05:06:07Z")
+                .expect("a valid instant"),
+            quality,
+            wall_time_seconds: None,
+            cost_complete: true,
+            cached_tasks: 0,
+            failures_by_class: BTreeMap::new(),
+            first_failure_class: None,
+            region: None,
+        }
+    }
+}

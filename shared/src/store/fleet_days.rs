@@ -13,7 +13,6 @@
 //! should a run's stop day ever change.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write as _;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -190,10 +189,7 @@ impl FleetDays {
             .send()
             .await
             .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(FLEET_TABLE_NAME)))?;
-        let consumed = out
-            .consumed_capacity
-            .and_then(|c| c.capacity_units)
-            .unwrap_or(0.0);
+        let consumed = super::gzip::units(out.consumed_capacity);
         let next = out.last_evaluated_key.filter(|k| !k.is_empty());
         Ok((out.items.unwrap_or_default(), next, consumed))
     }
@@ -464,20 +460,13 @@ fn compressed_estimate(row: &FleetRow) -> usize {
 }
 
 fn encode(rows: &BTreeMap<String, FleetRow>) -> Result<Vec<u8>> {
-    let internal = |e: std::io::Error| Error::Internal(format!("encoding a fleet day bucket: {e}"));
-    let json = serde_json::to_vec(rows)
-        .map_err(|e| Error::Internal(format!("encoding a fleet day bucket: {e}")))?;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(&json).map_err(internal)?;
-    encoder.finish().map_err(internal)
+    super::gzip::gzip_json(rows, "a fleet day bucket")
 }
 
 fn decode_rows(item: &HashMap<String, AttributeValue>) -> Result<BTreeMap<String, FleetRow>> {
     match item.get("rows") {
-        Some(AttributeValue::B(blob)) => {
-            serde_json::from_reader(flate2::read::GzDecoder::new(blob.as_ref()))
-                .map_err(|_| Error::Internal("a fleet day bucket has malformed rows".into()))
-        }
+        Some(AttributeValue::B(blob)) => super::gzip::gunzip_json(blob.as_ref())
+            .ok_or_else(|| Error::Internal("a fleet day bucket has malformed rows".into())),
         None => Ok(BTreeMap::new()),
         Some(_) => Err(Error::Internal(
             "a fleet day bucket has malformed rows".into(),
@@ -510,44 +499,10 @@ fn shard_of(item: &HashMap<String, AttributeValue>) -> Result<Shard> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::fleet::ReportListItem;
-    use crate::status::RunStatus;
     use crate::time::parse_timestamp;
 
     fn row(run: &str, quality: u64, usd: f64) -> FleetRow {
-        FleetRow {
-            listed: ReportListItem {
-                run_id: run.into(),
-                uuid: "11111111-2222-3333-4444-555555555555".into(),
-                name: None,
-                status: RunStatus::Completed,
-                workflow_id: None,
-                workflow_name: None,
-                workflow_version_name: None,
-                run_group_id: None,
-                batch_id: None,
-                started_by: None,
-                creation_time: None,
-                start_time: None,
-                stop_time: None,
-                task_count: 1,
-                failed_tasks: 0,
-                total_usd: Some(usd),
-                known_usd: usd,
-                compute_usd: usd,
-                storage_usd: Some(0.0),
-                savings_usd: 0.0,
-                task_hours: 1.0,
-            },
-            filed_at: parse_timestamp("2026-03-04T05:06:07Z").unwrap(),
-            quality,
-            wall_time_seconds: None,
-            cost_complete: true,
-            cached_tasks: 0,
-            failures_by_class: BTreeMap::new(),
-            first_failure_class: None,
-            region: None,
-        }
+        FleetRow::sample(run, quality, usd)
     }
 
     #[test]

@@ -161,10 +161,7 @@ impl FleetIndex {
                 .last_evaluated_key
                 .filter(|k| !k.is_empty())
                 .map(from_key),
-            consumed_rcu: out
-                .consumed_capacity
-                .and_then(|c| c.capacity_units)
-                .unwrap_or(0.0),
+            consumed_rcu: super::gzip::units(out.consumed_capacity),
         })
     }
 

@@ -98,7 +98,8 @@ pub(super) fn put_fleet(item: &mut HashMap<String, AttributeValue>, summary: &En
                 .collect(),
         ),
     );
-    if let Some(bytes) = gzip_json(&f.task_groups) {
+    // Task groups compress about fivefold; an item that could not hold them is still a valid summary.
+    if let Ok(bytes) = super::gzip::gzip_json(&f.task_groups, "task groups") {
         put(TASK_GROUPS, AttributeValue::B(Blob::new(bytes)));
     }
     for (name, value) in [("storageUsd", f.storage_usd), ("totalUsd", f.total_usd)] {
@@ -119,15 +120,6 @@ pub(super) fn put_fleet(item: &mut HashMap<String, AttributeValue>, summary: &En
             put(name, s(value.clone()));
         }
     }
-}
-
-/// gzip of `value` as JSON (task groups compress about fivefold; items stay small for the fleet queries).
-fn gzip_json<T: serde::Serialize>(value: &T) -> Option<Vec<u8>> {
-    use std::io::Write as _;
-    let json = serde_json::to_vec(value).ok()?;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(&json).ok()?;
-    encoder.finish().ok()
 }
 
 /// The facts of an item; `None` for an item written before the fleet index.
@@ -189,8 +181,7 @@ pub(super) fn read_task_groups(
 ) -> Result<Vec<TaskGroupStats>> {
     match item.get(TASK_GROUPS) {
         Some(AttributeValue::B(blob)) => {
-            let json = flate2::read::GzDecoder::new(blob.as_ref());
-            serde_json::from_reader(json).map_err(|_| malformed(TASK_GROUPS))
+            super::gzip::gunzip_json(blob.as_ref()).ok_or_else(|| malformed(TASK_GROUPS))
         }
         _ => Ok(Vec::new()),
     }

@@ -18,6 +18,7 @@ mod fleet_days;
 mod fleet_index;
 mod fleet_item;
 mod fleet_views;
+mod gzip;
 mod item;
 mod publisher;
 mod recent_runs;

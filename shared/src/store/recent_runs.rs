@@ -8,7 +8,6 @@
 //! COMPLETED. A reader asking for more runs than the item holds after a truncation falls back to the index.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -133,10 +132,7 @@ impl RecentRuns {
             .send()
             .await
             .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(FLEET_TABLE_NAME)))?;
-        let consumed = out
-            .consumed_capacity
-            .and_then(|c| c.capacity_units)
-            .unwrap_or(0.0);
+        let consumed = super::gzip::units(out.consumed_capacity);
         let recent = match out.item {
             Some(item) => recent_of(&item)?,
             None => Recent::default(),
@@ -221,20 +217,14 @@ fn fit(recent: &mut Recent) -> Result<Vec<u8>> {
 }
 
 fn encode(runs: &[Kept]) -> Result<Vec<u8>> {
-    let internal = |e: std::io::Error| Error::Internal(format!("encoding recent runs: {e}"));
-    let json = serde_json::to_vec(runs)
-        .map_err(|e| Error::Internal(format!("encoding recent runs: {e}")))?;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(&json).map_err(internal)?;
-    encoder.finish().map_err(internal)
+    super::gzip::gzip_json(runs, "recent runs")
 }
 
 fn recent_of(item: &HashMap<String, AttributeValue>) -> Result<Recent> {
     let malformed = || Error::Internal("a recent-runs item is malformed".into());
     let runs = match item.get("runs") {
         Some(AttributeValue::B(blob)) => {
-            serde_json::from_reader(flate2::read::GzDecoder::new(blob.as_ref()))
-                .map_err(|_| malformed())?
+            super::gzip::gunzip_json(blob.as_ref()).ok_or_else(malformed)?
         }
         _ => return Err(malformed()),
     };
@@ -252,44 +242,15 @@ fn recent_of(item: &HashMap<String, AttributeValue>) -> Result<Recent> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::fleet::ReportListItem;
     use crate::time::parse_timestamp;
 
     fn run(id: &str, day: u32, quality: u64, status: RunStatus) -> FleetRun {
+        let mut row = FleetRow::sample(id, quality, 1.0);
+        row.listed.status = status;
+        row.listed.workflow_id = Some("1234567".into());
+        row.filed_at = parse_timestamp(&format!("2026-03-{day:02}T05:06:07Z")).unwrap();
         FleetRun {
-            row: FleetRow {
-                listed: ReportListItem {
-                    run_id: id.into(),
-                    uuid: "11111111-2222-3333-4444-555555555555".into(),
-                    name: None,
-                    status,
-                    workflow_id: Some("1234567".into()),
-                    workflow_name: None,
-                    workflow_version_name: None,
-                    run_group_id: None,
-                    batch_id: None,
-                    started_by: None,
-                    creation_time: None,
-                    start_time: None,
-                    stop_time: None,
-                    task_count: 1,
-                    failed_tasks: 0,
-                    total_usd: Some(1.0),
-                    known_usd: 1.0,
-                    compute_usd: 1.0,
-                    storage_usd: Some(0.0),
-                    savings_usd: 0.0,
-                    task_hours: 1.0,
-                },
-                filed_at: parse_timestamp(&format!("2026-03-{day:02}T05:06:07Z")).unwrap(),
-                quality,
-                wall_time_seconds: None,
-                cost_complete: true,
-                cached_tasks: 0,
-                failures_by_class: Default::default(),
-                first_failure_class: None,
-                region: None,
-            },
+            row,
             task_groups: Vec::new(),
         }
     }
