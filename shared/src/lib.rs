@@ -30,6 +30,7 @@ pub mod error;
 pub mod events;
 pub mod iam;
 pub mod lake;
+pub mod live;
 pub mod logging;
 pub mod manifest;
 pub mod metrics;

@@ -17,6 +17,7 @@ use omics_introspect::api::query::{
 };
 use omics_introspect::api::{ApiState, CursorKey, CursorScope, router};
 use omics_introspect::events::{RunEvent, parse_run_event};
+use omics_introspect::live::parse_live_event;
 use omics_introspect::manifest::{ManifestRecord, parse_line};
 use omics_introspect::time::parse_timestamp;
 use proptest::prelude::*;
@@ -304,13 +305,17 @@ proptest! {
     #[test]
     fn events_never_panic_on_arbitrary_json(value in any_json()) {
         let _ = parse_run_event(value.clone());
-        // The same value as a detail of a well-formed envelope.
-        let event = json!({
-            "version": "0", "id": "e", "detail-type": "Run Status Change", "source": "aws.omics",
-            "account": "123456789012", "time": "2024-10-20T07:02:53Z", "region": "us-east-1",
-            "resources": [], "detail": value,
-        });
-        let _ = parse_run_event(event);
+        let _ = parse_live_event(value.clone());
+        // The same value as a detail of a well-formed envelope of each followed type.
+        for detail_type in ["Run Status Change", "Task Status Change", "RunBatch Status Change"] {
+            let event = json!({
+                "version": "0", "id": "e", "detail-type": detail_type, "source": "aws.omics",
+                "account": "123456789012", "time": "2024-10-20T07:02:53Z", "region": "us-east-1",
+                "resources": [], "detail": value.clone(),
+            });
+            let _ = parse_run_event(event.clone());
+            let _ = parse_live_event(event);
+        }
     }
 
     #[test]

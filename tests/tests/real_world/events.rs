@@ -84,3 +84,40 @@ fn task_status_change_names_its_task_and_run_by_arn() {
         Some("2101313")
     );
 }
+
+#[test]
+fn every_sample_event_is_followed_live_or_set_aside_cleanly() {
+    use omics_introspect::live::{LiveEvent, Unhandled, parse_live_event};
+    for file in corpus::files("events") {
+        match parse_live_event(corpus::json(&file)) {
+            Ok(LiveEvent::Task(task)) => {
+                assert!(file.contains("task-status-change"), "{file}");
+                assert_eq!(
+                    (task.task_id.as_str(), task.run_id.as_str()),
+                    ("8888888", "2101313"),
+                    "{file}"
+                );
+            }
+            Ok(LiveEvent::Run(run)) => {
+                assert!(file.contains("run-status-change"), "{file}: {run:?}");
+            }
+            Ok(LiveEvent::Batch(batch)) => {
+                assert!(file.contains("runbatch-status-change"), "{file}");
+                assert_eq!(batch.batch_id.as_str(), "7123456", "{file}");
+                // A processed batch counts its runs (strings in the event); a failed one says why.
+                let told = match batch.status.as_str() {
+                    "FAILED" => batch.failure_reason.is_some(),
+                    _ => batch.counts.total_runs == Some(96),
+                };
+                assert!(told, "{file}: {batch:?}");
+            }
+            Err(Unhandled::OtherType(what)) => {
+                assert!(
+                    !file.contains("run-status-change") && !file.contains("task-status-change"),
+                    "{file}: {what}"
+                );
+            }
+            Err(Unhandled::Malformed(why)) => panic!("{file}: {why}"),
+        }
+    }
+}

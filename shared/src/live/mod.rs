@@ -1,0 +1,16 @@
+//! Live runs: HealthOmics task, run and batch events turned into what a run has done so far.
+//!
+//! This module is the pure domain at the bottom of the live-run feature (no AWS call): [`event`] reads the events
+//! in their real shapes, [`task_state`] keeps each task's latest state so that counts are exact after any
+//! interleaving, duplication or delay of the events, [`progress`] answers how far a run got and when it
+//! should end.
+
+pub mod event;
+pub mod progress;
+pub mod task_state;
+
+pub use event::{
+    BatchChange, BatchCounts, LiveEvent, RunChange, TaskChange, Unhandled, parse_live_event,
+};
+pub use progress::{LiveRun, Progress, progress};
+pub use task_state::{Observed, TaskBoard};
