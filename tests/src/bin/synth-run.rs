@@ -3,6 +3,7 @@
 //! ```text
 //! synth-run --run-id 1000006 --tasks 250 --out tests/fixtures/runs/1000006
 //! synth-run --run-id 2000001 --tasks 100000 --post http://127.0.0.1:4599
+//! synth-run --run-id 2000001 --tasks 100000 --events events.jsonl   # its EventBridge events, one per line
 //! ```
 
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 use omics_introspect_tests::harness::request_url;
 use omics_introspect_tests::synthetic::{
-    Shape, SyntheticSpec, generate_shaped, to_seed_body, write_fixture_dir,
+    Shape, SyntheticSpec, event_stream, generate_shaped, to_seed_body, write_fixture_dir,
 };
 
 #[derive(Debug, Parser)]
@@ -52,8 +53,12 @@ struct Args {
     #[arg(long, default_value = "pipeline")]
     shape: Shape,
     /// Write run.json, tasks.json and manifest.jsonl into this directory.
-    #[arg(long, conflicts_with = "post", required_unless_present = "post")]
+    #[arg(long, conflicts_with = "post", required_unless_present_any = ["post", "events"])]
     out: Option<PathBuf>,
+    /// Also (or only) write the run's EventBridge events (run and task status changes, time order) to this file,
+    /// one JSON event per line.
+    #[arg(long)]
+    events: Option<PathBuf>,
     /// Seed the run into the emulator at this base URL (POST <URL>/_emulator/runs).
     #[arg(long)]
     post: Option<String>,
@@ -72,6 +77,18 @@ const STATUSES: [&str; 8] = [
     "CANCELLED",
     "FAILED",
 ];
+
+/// Writes one JSON value per line.
+fn write_lines(path: &std::path::Path, values: &[serde_json::Value]) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for value in values {
+        serde_json::to_writer(&mut out, value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
 
 fn main() -> Result<()> {
     let args = Args::parse();
@@ -105,6 +122,16 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let run = generate_shaped(&spec, args.shape);
     let generated = started.elapsed();
+    if let Some(path) = &args.events {
+        let events = event_stream(&run);
+        write_lines(path, &events).with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "wrote {} events of run {} to {}",
+            events.len(),
+            args.run_id,
+            path.display()
+        );
+    }
 
     if let Some(dir) = &args.out {
         write_fixture_dir(&run, dir).with_context(|| format!("writing {}", dir.display()))?;

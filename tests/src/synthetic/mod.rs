@@ -18,6 +18,7 @@
 //! Generating 100,000 tasks takes under a second in a release build; task lines of the manifest stay under 1 KiB,
 //! the run line under 2 KiB.
 
+mod events;
 mod fixtures;
 mod format;
 mod pipeline;
@@ -28,6 +29,7 @@ mod timeline;
 
 use serde_json::Value;
 
+pub use events::event_stream;
 pub use fixtures::{to_seed_body, write_fixture_dir};
 pub use format::{is_uuid_v4, iso_millis, uuid_v4};
 pub use pipeline::GPU_INSTANCE_TYPE;

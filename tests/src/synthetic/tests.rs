@@ -681,3 +681,61 @@ fn adversarial_shape_has_ungroupable_long_names_and_per_task_digests() {
     assert_eq!("Adversarial".parse::<Shape>(), Ok(Shape::Adversarial));
     assert!("wide".parse::<Shape>().is_err());
 }
+
+#[test]
+fn the_event_stream_replayed_in_any_order_counts_every_task_as_its_final_status() {
+    use omics_introspect::live::{LiveEvent, Observed, TaskBoard, parse_live_event};
+    let run = generate(&SyntheticSpec {
+        failed: 3,
+        cached: 10,
+        status: "FAILED".into(),
+        ..spec(400)
+    });
+    let events = event_stream(&run);
+    let mut want = std::collections::BTreeMap::new();
+    for task in &run.tasks {
+        *want
+            .entry(task["status"].as_str().unwrap().to_owned())
+            .or_insert(0_u64) += 1;
+    }
+    let times: Vec<&str> = events.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    assert!(
+        times.iter().all(|t| t.len() == 20),
+        "whole seconds: {:?}",
+        times[0]
+    );
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut replay: Vec<Value> = events.iter().chain(events.iter()).cloned().collect();
+    rng.shuffle(&mut replay);
+    let mut board = TaskBoard::default();
+    let mut run_statuses = BTreeSet::new();
+    for event in replay {
+        assert!(
+            event["detail"].get("taskId").is_none(),
+            "the task only by ARN"
+        );
+        match parse_live_event(event).expect("every event reads") {
+            LiveEvent::Task(task) => {
+                assert_eq!(task.run_id.as_str(), "1234567");
+                board.observe(
+                    task.task_id.as_str(),
+                    Observed {
+                        status: task.status,
+                        at: task.at,
+                    },
+                );
+            }
+            LiveEvent::Run(change) => {
+                run_statuses.insert(change.status.as_str().to_owned());
+            }
+            LiveEvent::Batch(_) => panic!("no batch events"),
+        }
+    }
+    assert_eq!(board.len(), run.tasks.len());
+    assert_eq!(board.counts(), want);
+    let expected: BTreeSet<String> = ["PENDING", "STARTING", "RUNNING", "STOPPING", "FAILED"]
+        .map(String::from)
+        .into();
+    assert_eq!(run_statuses, expected);
+}
