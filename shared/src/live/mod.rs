@@ -7,10 +7,12 @@
 
 pub mod event;
 pub mod progress;
+pub mod state;
 pub mod task_state;
 
 pub use event::{
     BatchChange, BatchCounts, LiveEvent, RunChange, TaskChange, Unhandled, parse_live_event,
 };
 pub use progress::{LiveRun, Progress, progress};
+pub use state::LiveState;
 pub use task_state::{Observed, TaskBoard};

@@ -132,6 +132,20 @@ impl TaskBoard {
         self.tasks.get(task_id)
     }
 
+    /// Puts a task's entry as stored (reading a board back); a stored entry of that task is merged with it.
+    pub fn insert(&mut self, task_id: String, entry: TaskEntry) {
+        if let Some(since) = entry.running_since {
+            self.observe(
+                &task_id,
+                Observed {
+                    status: TaskStatus::Running,
+                    at: since,
+                },
+            );
+        }
+        self.observe(&task_id, entry.latest);
+    }
+
     /// Every task and its entry, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &TaskEntry)> {
         self.tasks.iter().map(|(id, entry)| (id.as_str(), entry))
