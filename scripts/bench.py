@@ -264,6 +264,7 @@ class Stack:
             "LOG_GROUP_NAME": LOG_GROUP,
             "RUNS_TABLE_NAME": "omics-introspect-runs",
             "FLEET_TABLE_NAME": "omics-introspect-fleet",
+            "LIVE_TABLE_NAME": "omics-introspect-live",
             "REPORTS_BUCKET_NAME": "omics-introspect-reports",
             "EVENT_BUS_NAME": "omics-introspect",
         }
@@ -986,6 +987,54 @@ def render_fleet(fleet: dict) -> str:
     return "\n".join(rows) + "\n"
 
 
+TRACK_TARGETS = {"seconds": 60.0, "unitsPerEvent": 2.0}
+
+
+def bench_track(stack: "Stack", target: Path, workdir: Path, tasks: int, batch: int) -> dict | None:
+    """A synthetic run's whole event stream through `track-run invoke` (tests/src/synthetic/events.rs)."""
+    binary = target / "track-run"
+    if not binary.exists() or tasks <= 0:
+        log(f"{binary} missing or --track-tasks 0: no live-run rows")
+        return None
+    events = workdir / "live-events.jsonl"
+    subprocess.run([str(target / "synth-run"), "--run-id", "7900001", "--tasks", str(tasks), "--failed", "5",
+                    "--status", "FAILED", "--events", str(events)], check=True, capture_output=True)
+    log(f"live: track-run invoke --events ({tasks} tasks) --batch-size {batch}")
+    out = workdir / "track-run.out"
+    with out.open("w") as stdout, (workdir / "track-run.err").open("w") as stderr:
+        measured = run_measured([str(binary), "invoke", "--events", str(events), "--batch-size", str(batch)],
+                                dict(stack.function_env(), RUST_LOG="warn"), stdout, stderr, timeout=900)
+    if measured["code"] != 0:
+        raise RuntimeError(f"track-run invoke failed ({measured['code']}): {(workdir / 'track-run.err').read_text()[-2000:]}")
+    summary = json.loads(out.read_text().strip().splitlines()[-1])
+    return dict(summary, tasks=tasks, batch=batch, wall=measured["wall"], cpu=measured["cpu"],
+                maxrssKib=measured["maxrss_kib"])
+
+
+def render_track(t: dict) -> str:
+    per_event = t["writeUnits"] / max(t["events"], 1)
+    rows = [
+        f"## Live runs: a {t['tasks']:,}-task run's event stream through `track-run invoke` (release, moto)",
+        "",
+        f"`synth-run --events` (run and task status changes in the real shapes), {t['messages']:,} events fed as "
+        f"SQS batches of {t['batch']:,}; write units as DynamoDB bills them (1 per started KB of each item written, "
+        "1 per small update or delete), counted by the store.",
+        "",
+        "| events | wall | events/s | CPU | peak RSS | write units | per event |",
+        "|---|---|---|---|---|---|---|",
+        f"| {t['events']:,} | {t['wall']:.1f} s | {t['events'] / max(t['wall'], 1e-9):,.0f} | {t['cpu']:.1f} s | "
+        f"{t['maxrssKib'] / 1024:.1f} MiB | {t['writeUnits']:,.0f} | {per_event:.3f} |",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| whole stream in < {TRACK_TARGETS['seconds']:.0f} s | {t['wall']:.1f} s | "
+        f"{'met' if t['wall'] < TRACK_TARGETS['seconds'] else '**missed**'} |",
+        f"| ≤ {TRACK_TARGETS['unitsPerEvent']:.0f} write units per event | {per_event:.3f} | "
+        f"{'met' if per_event <= TRACK_TARGETS['unitsPerEvent'] else '**missed**'} |",
+    ]
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default="1000,10000,100000", help="run sizes (comma-separated)")
@@ -1006,6 +1055,8 @@ def main() -> int:
     parser.add_argument("--quota-concurrent", type=int, default=10000, help="size of the four runs enriched at once")
     parser.add_argument("--quota-only", action="store_true", help="only the quota rows (no analyzer, no API load)")
     parser.add_argument("--fleet-runs", type=int, default=10000, help="stored runs of the fleet rows (0: none)")
+    parser.add_argument("--track-tasks", type=int, default=100000, help="tasks of the live-run stream (0: none)")
+    parser.add_argument("--track-batch", type=int, default=1000, help="SQS batch size of the live-run stream")
     args = parser.parse_args()
     args.quota_tasks = [int(x) for x in args.quota_tasks.split(",") if x]
     args.python_tasks = {int(x) for x in args.python_tasks.split(",") if x}
@@ -1039,6 +1090,7 @@ def main() -> int:
             )
         quota = bench_quota(stack, target, args) if args.quota_tasks else None
         fleet = None if args.quota_only else bench_fleet(stack, target, args.fleet_runs)
+        track = None if args.quota_only else bench_track(stack, target, workdir, args.track_tasks, args.track_batch)
     finally:
         stack.stop()
     load = None
@@ -1050,6 +1102,8 @@ def main() -> int:
     report = render(results, load, binary_sizes(target), args, time.monotonic() - started, quota)
     if fleet:
         report = report.rstrip("\n") + "\n\n" + render_fleet(fleet)
+    if track:
+        report = report.rstrip("\n") + "\n\n" + render_track(track)
     print(report)
     if args.write:
         Path(args.write).write_text(report)

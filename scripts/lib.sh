@@ -90,6 +90,7 @@ export MOTO_URL=$MOTO_URL
 export LOG_GROUP_NAME=/aws/omics/WorkflowLog
 export RUNS_TABLE_NAME=omics-introspect-runs
 export FLEET_TABLE_NAME=omics-introspect-fleet
+export LIVE_TABLE_NAME=omics-introspect-live
 export REPORTS_BUCKET_NAME=omics-introspect-reports
 export EVENT_BUS_NAME=omics-introspect
 # Signs the API's pagination cursors; in AWS it comes from Secrets Manager (template.yaml).

@@ -3,6 +3,7 @@
 
 - DynamoDB table RUNS_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand, with the template's fleet indexes.
 - DynamoDB table FLEET_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand (day buckets, recent runs).
+- DynamoDB table LIVE_TABLE_NAME: pk `pk` (S), sk `sk` (S), on-demand (live runs).
 - S3 bucket REPORTS_BUCKET_NAME, versioned (a writer that loses a race removes its own object version).
 - EventBridge bus EVENT_BUS_NAME.
 - SQS queue `omics-introspect-run-enriched` behind a rule on that bus matching source `omics-introspect`,
@@ -183,12 +184,14 @@ def main() -> None:
 
     table = required("RUNS_TABLE_NAME")
     fleet_table = required("FLEET_TABLE_NAME")
+    live_table = required("LIVE_TABLE_NAME")
     bucket = required("REPORTS_BUCKET_NAME")
     bus = os.environ.get("EVENT_BUS_NAME", "").strip() or "default"
     log_group = os.environ.get("LOG_GROUP_NAME", "").strip() or "/aws/omics/WorkflowLog"
     result = {
         "table": {"name": table, "state": ensure_table(table, "RunsTable")},
         "fleetTable": {"name": fleet_table, "state": ensure_table(fleet_table, "FleetTable")},
+        "liveTable": {"name": live_table, "state": ensure_table(live_table, "LiveTable")},
         "bucket": {"name": bucket, "state": ensure_bucket(bucket), "versioning": "Enabled"},
         "bus": {"name": bus, "state": ensure_bus(bus)},
         "queue": ensure_queue_and_rule(bus),

@@ -17,6 +17,8 @@ pub mod vars {
     pub const RUNS_TABLE_NAME: &str = "RUNS_TABLE_NAME";
     /// DynamoDB table of the fleet's views: day buckets and recent completed runs per workflow.
     pub const FLEET_TABLE_NAME: &str = "FLEET_TABLE_NAME";
+    /// DynamoDB table of live runs (task events folded into progress).
+    pub const LIVE_TABLE_NAME: &str = "LIVE_TABLE_NAME";
     /// S3 bucket of full enriched run reports.
     pub const REPORTS_BUCKET_NAME: &str = "REPORTS_BUCKET_NAME";
     /// EventBridge bus `Run Enriched` events go to.
@@ -58,6 +60,8 @@ pub struct Config {
     pub runs_table: Option<String>,
     /// DynamoDB table of the fleet's views (day buckets, recent runs per workflow).
     pub fleet_table: Option<String>,
+    /// DynamoDB table of live runs.
+    pub live_table: Option<String>,
     /// S3 bucket of enriched run reports.
     pub reports_bucket: Option<String>,
     /// EventBridge bus for `Run Enriched` events (`default` when unset).
@@ -95,6 +99,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_LOG_GROUP.to_owned()),
             runs_table: non_empty(vars::RUNS_TABLE_NAME),
             fleet_table: non_empty(vars::FLEET_TABLE_NAME),
+            live_table: non_empty(vars::LIVE_TABLE_NAME),
             reports_bucket: non_empty(vars::REPORTS_BUCKET_NAME),
             event_bus: non_empty(vars::EVENT_BUS_NAME).unwrap_or_else(|| "default".to_owned()),
             manifest_wait,
@@ -109,6 +114,11 @@ impl Config {
     /// The fleet table, or a startup error naming the variable.
     pub fn fleet_table(&self) -> Result<&str> {
         required(vars::FLEET_TABLE_NAME, self.fleet_table.as_deref())
+    }
+
+    /// The live table, or a startup error naming the variable.
+    pub fn live_table(&self) -> Result<&str> {
+        required(vars::LIVE_TABLE_NAME, self.live_table.as_deref())
     }
 
     /// The reports bucket, or a startup error naming the variable.

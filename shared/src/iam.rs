@@ -36,12 +36,15 @@ use crate::lake::LakeStore;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
-use crate::store::{EventPublisher, FleetDays, RecentRuns, ReportStore, SummaryStore};
+use crate::store::{EventPublisher, FleetDays, LiveRuns, RecentRuns, ReportStore, SummaryStore};
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
 pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
+/// The function that follows live runs (SQS batches of HealthOmics events).
+pub const TRACK_RUN_FUNCTION: &str = "track-run";
 
-/// Every Lambda function the stack deploys, by binary name: the API functions of [`ROUTES`], then `enrich-run`.
+/// Every Lambda function the stack deploys, by binary name: the API functions of [`ROUTES`], then `enrich-run`
+/// and `track-run`.
 pub fn functions() -> Vec<&'static str> {
     let mut functions: Vec<&'static str> = Vec::new();
     // A function may serve several routes (`query-fleet`): listed once, in route order.
@@ -51,6 +54,7 @@ pub fn functions() -> Vec<&'static str> {
         }
     }
     functions.push(ENRICH_RUN_FUNCTION);
+    functions.push(TRACK_RUN_FUNCTION);
     functions
 }
 
@@ -81,11 +85,22 @@ const ENRICH_RUN: &[&str] = &[
     EventPublisher::PUT_EVENTS,
 ];
 
+/// A batch's segments, the HEAD counters and lease, the compaction's read and its removal of folded segments.
+const TRACK_RUN: &[&str] = &[
+    LiveRuns::PUT_ITEM,
+    LiveRuns::UPDATE_ITEM,
+    LiveRuns::QUERY,
+    LiveRuns::DELETE_ITEM,
+];
+
 /// The IAM actions `function` (a binary name from [`functions`]) calls: its route's actions ([`ROUTES`]), or
 /// `enrich-run`'s; `None` for anything that is not a deployed Lambda function (`local-api`, the test binaries).
 pub fn actions(function: &str) -> Option<&'static [&'static str]> {
     if function == ENRICH_RUN_FUNCTION {
         return Some(ENRICH_RUN);
+    }
+    if function == TRACK_RUN_FUNCTION {
+        return Some(TRACK_RUN);
     }
     ROUTES
         .iter()

@@ -40,6 +40,7 @@ pub mod record;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod track;
 
 pub use clients::AwsClients;
 pub use config::Config;

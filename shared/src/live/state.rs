@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn segments_merge_into_one_state_in_any_order_and_survive_the_wire() {
-        let events = vec![
+        let events = [
             run(1, "PENDING"),
             run(2, "STARTING"),
             task(3, 11, "PENDING"),

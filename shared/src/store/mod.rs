@@ -20,6 +20,7 @@ mod fleet_item;
 mod fleet_views;
 mod gzip;
 mod item;
+mod live_runs;
 mod publisher;
 mod recent_runs;
 mod reports;
@@ -30,6 +31,7 @@ pub use fleet_index::{FleetIndex, IndexFilter, IndexPage, IndexPartition, Readin
 pub use fleet_item::{FLEET_VERSION, fleet_row, fleet_run, fleet_time, stop_key};
 pub use fleet_views::FleetViews;
 pub use item::{ReportLocation, SummaryRecord};
+pub use live_runs::{LiveRuns, MAX_SEGMENTS, SNAP_SHARDS};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
 pub use recent_runs::RecentRuns;
 pub use reports::{ReportStore, report_key};

@@ -614,7 +614,7 @@ fn policies_grant_exactly_the_actions_the_code_declares() {
             for action in &actions {
                 if action.starts_with("dynamodb:") || action.starts_with("s3:") {
                     let expected: &[&str] = if action.starts_with("dynamodb:") {
-                        &["RunsTable", "FleetTable"]
+                        &["RunsTable", "FleetTable", "LiveTable"]
                     } else {
                         &["ReportsBucket"]
                     };
@@ -848,27 +848,26 @@ fn functions_are_configured_with_what_their_policies_reach() {
         let uses = |prefix: &str| actions.iter().any(|a| a.starts_with(prefix));
         let refers =
             |var: &str, id: &str| env.get(var).and_then(referenced_id).as_deref() == Some(id);
-        if uses("dynamodb:") {
-            assert!(
-                refers("RUNS_TABLE_NAME", "RunsTable"),
-                "{}: RUNS_TABLE_NAME",
+        // A function granted anything on a table is told its name, and only then.
+        for (var, table) in [
+            ("RUNS_TABLE_NAME", "RunsTable"),
+            ("FLEET_TABLE_NAME", "FleetTable"),
+            ("LIVE_TABLE_NAME", "LiveTable"),
+        ] {
+            let reaches = f.statements().iter().any(|statement| {
+                get(statement, "Resource")
+                    .map(strings)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|r| referenced_id(r).as_deref() == Some(table))
+            });
+            assert_eq!(
+                reaches,
+                refers(var, table),
+                "{}: {var} exactly when its policy reaches {table}",
                 f.binary
             );
         }
-        // A function granted anything on the fleet table is told its name.
-        let on_fleet_table = f.statements().iter().any(|statement| {
-            get(statement, "Resource")
-                .map(strings)
-                .unwrap_or_default()
-                .iter()
-                .any(|r| referenced_id(r).as_deref() == Some("FleetTable"))
-        });
-        assert_eq!(
-            on_fleet_table,
-            refers("FLEET_TABLE_NAME", "FleetTable"),
-            "{}: FLEET_TABLE_NAME exactly when its policy reaches FleetTable",
-            f.binary
-        );
         if uses("s3:") {
             assert!(
                 refers("REPORTS_BUCKET_NAME", "ReportsBucket"),
@@ -908,24 +907,27 @@ fn functions_are_configured_with_what_their_policies_reach() {
     }
 
     // Stack resources are locked down.
-    for (id, key, want) in ["RunsTable", "FleetTable"].into_iter().flat_map(|id| {
-        [
-            (&["Properties", "BillingMode"][..], "PAY_PER_REQUEST"),
-            (
-                &[
-                    "Properties",
-                    "PointInTimeRecoverySpecification",
-                    "PointInTimeRecoveryEnabled",
-                ][..],
-                "true",
-            ),
-            (
-                &["Properties", "SSESpecification", "SSEEnabled"][..],
-                "true",
-            ),
-        ]
-        .map(|(key, want)| (id, key, want))
-    }) {
+    for (id, key, want) in ["RunsTable", "FleetTable", "LiveTable"]
+        .into_iter()
+        .flat_map(|id| {
+            [
+                (&["Properties", "BillingMode"][..], "PAY_PER_REQUEST"),
+                (
+                    &[
+                        "Properties",
+                        "PointInTimeRecoverySpecification",
+                        "PointInTimeRecoveryEnabled",
+                    ][..],
+                    "true",
+                ),
+                (
+                    &["Properties", "SSESpecification", "SSEEnabled"][..],
+                    "true",
+                ),
+            ]
+            .map(|(key, want)| (id, key, want))
+        })
+    {
         assert_eq!(
             path(template.resource(id), key).and_then(string).as_deref(),
             Some(want),
@@ -1030,6 +1032,27 @@ fn sample_events_match_the_routes_they_invoke() {
             );
             assert_eq!(event["version"], "2.0", "{name}: payload format 2.0");
             sampled.insert(route.function.to_owned());
+        } else if event["Records"][0]["eventSource"] == "aws:sqs" {
+            // An SQS batch of HealthOmics events for the functions its queue feeds; each body is an event.
+            samples += 1;
+            let followed = event["Records"]
+                .as_array()
+                .expect("Records")
+                .iter()
+                .filter(|record| {
+                    let body = record["body"].as_str().expect("a body");
+                    omics_introspect::live::parse_live_event(
+                        serde_json::from_str(body).expect("a JSON body"),
+                    )
+                    .is_ok()
+                })
+                .count();
+            assert!(followed > 0, "{name}: no followed event in the batch");
+            for function in template.functions() {
+                if !function.events("SQS").is_empty() {
+                    sampled.insert(function.binary.clone());
+                }
+            }
         } else if event["source"] == OMICS_SOURCE {
             samples += 1;
             for function in template.functions() {
