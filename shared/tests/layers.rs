@@ -13,10 +13,11 @@
 //! 3. `error`, `config`, `clients`, `metrics`, `logging`: the one error enum, the configuration, the AWS clients,
 //!    EMF metric lines, logs.
 //! 4. `omics`, `manifest`, `events`, `pricing`: adapters to HealthOmics, its CloudWatch manifest, its EventBridge
-//!    events and the AWS Price List API.
+//!    events and the AWS Price List API; `live`: the live-run events, the mergeable run state and progress.
 //! 5. `store`: S3 objects, DynamoDB items and the `Run Enriched` event of stored records; `lake`: the Parquet
 //!    copies of stored records.
-//! 6. `enrich`: turns a finished run into a record (reads the adapters, writes through `store`).
+//! 6. `enrich`: turns a finished run into a record (reads the adapters, writes through `store`); `track`: folds
+//!    batches of live events into runs (writes through `store`).
 //! 7. `api`: the HTTP API.
 //! 8. `iam`: the IAM actions each function calls (names the action constants of every layer below).
 //!
@@ -44,10 +45,12 @@ const LAYERS: &[(&str, u8)] = &[
     ("omics", 4),
     ("manifest", 4),
     ("events", 4),
+    ("live", 4),
     ("pricing", 4),
     ("store", 5),
     ("lake", 5),
     ("enrich", 6),
+    ("track", 6),
     ("api", 7),
     ("iam", 8),
 ];
