@@ -17,6 +17,8 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -240,17 +242,12 @@ impl LiveRuns {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
-        match out {
-            Ok(out) => Ok(Some(number(&out.attributes.unwrap_or_default(), "gen"))),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(sdk(err)),
-        }
+        let taken = super::unless_condition_failed(
+            out,
+            LIVE_TABLE_NAME,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(taken.map(|out| number(&out.attributes.unwrap_or_default(), "gen")))
     }
 
     /// Writes snapshot shard `shard` unless a later generation wrote it; the write units, or `None` when fenced.
@@ -275,17 +272,12 @@ impl LiveRuns {
             .expression_attribute_values(":g", n(generation))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(Some(write_units(size))),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(sdk(err)),
-        }
+        let written = super::unless_condition_failed(
+            out,
+            LIVE_TABLE_NAME,
+            PutItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(written.map(|_| write_units(size)))
     }
 
     /// Subtracts what was folded from HEAD and frees the lease (if still ours).
@@ -318,18 +310,13 @@ impl LiveRuns {
             .expression_attribute_values(":g", n(generation))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(()),
-            // A later compaction took over; its own release settles HEAD.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(sdk(err)),
-        }
+        // Not held: a later compaction took over; its own release settles HEAD.
+        super::unless_condition_failed(
+            out,
+            LIVE_TABLE_NAME,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(())
     }
 }
 

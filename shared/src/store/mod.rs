@@ -61,15 +61,31 @@ fn put_held<R>(
     >,
     variable: &'static str,
 ) -> crate::error::Result<bool> {
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    unless_condition_failed(
+        result,
+        variable,
+        PutItemError::is_conditional_check_failed_exception,
+    )
+    .map(|written| written.is_some())
+}
+
+/// The output of a conditional DynamoDB write; `None` when its condition did not hold (`is_condition` tells that
+/// error of the operation); any other failure classified against the table `variable` names.
+fn unless_condition_failed<T, E>(
+    result: std::result::Result<
+        T,
+        aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+    variable: &'static str,
+    is_condition: fn(&E) -> bool,
+) -> crate::error::Result<Option<T>>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     match result {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
+        Ok(out) => Ok(Some(out)),
+        Err(err) if err.as_service_error().is_some_and(is_condition) => Ok(None),
         Err(err) => Err(crate::error::Error::from_sdk(
             "DynamoDB",
             err,

@@ -228,21 +228,13 @@ impl SummaryStore {
             .expression_attribute_values(":sha", AttributeValue::S(sha256.to_owned()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(Error::from_sdk(
-                SERVICE,
-                err,
-                Lookup::configured(RUNS_TABLE_NAME),
-            )),
-        }
+        // Not held: a newer record was written meanwhile and keeps its own flag.
+        super::unless_condition_failed(
+            result,
+            RUNS_TABLE_NAME,
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
-//! Live runs in moto: a synthetic run's event stream, twice and shuffled, cut into batches of random sizes and
-//! appended by four concurrent consumers, with compactions on the way; the stored state counts every task once,
-//! as its final status.
+//! Live runs in moto: a 10,000-task synthetic run's event stream, twice and shuffled, cut into batches of random
+//! sizes and appended by four concurrent consumers, with compactions on the way; the stored state counts every
+//! task once, as its final status.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,7 +85,7 @@ async fn replayed_shuffled_concurrent_batches_count_every_task_once() {
         failed: 4,
         cached: 20,
         status: "FAILED".into(),
-        tasks: 2_000,
+        tasks: 10_000,
         ..SyntheticSpec::default()
     });
     let run_id = run.run["id"].as_str().unwrap().to_owned();
