@@ -136,24 +136,16 @@ pub fn sample_event(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// A uuid nobody used before (time and process based), v4-shaped.
+/// A uuid nobody used before (random), v4-shaped.
 pub fn fresh_uuid() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let mut rng = fastrand::Rng::with_seed(nanos as u64 ^ u64::from(std::process::id()));
-    omics_introspect_tests::synthetic::uuid_v4(&mut rng)
+    // fastrand's per-thread generator is seeded from the OS: tests started in the same microsecond differ.
+    omics_introspect_tests::synthetic::uuid_v4(&mut fastrand::Rng::new())
 }
 
-/// A run id nobody used before on this stack: `8` and 11 digits from the clock and the process id.
+/// A run id nobody used before on this stack: `8` and 11 random digits (the clock alone collided when two tests
+/// of one process started in the same microsecond).
 pub fn fresh_run_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let mixed = (nanos as u64 / 1000) ^ (u64::from(std::process::id()) << 20);
-    format!("8{:011}", mixed % 100_000_000_000)
+    format!("8{:011}", fastrand::u64(..100_000_000_000))
 }
 
 /// The DynamoDB key of run `run_id` / `uuid`'s record.
