@@ -59,9 +59,9 @@ impl Tracker {
             let event = serde_json::from_str(&message.body)
                 .map_err(|e| Unhandled::Malformed(format!("not JSON: {e}")))
                 .and_then(parse_live_event);
-            let run_id = match &event {
-                Ok(LiveEvent::Task(task)) => task.run_id.to_string(),
-                Ok(LiveEvent::Run(run)) => run.run_id.to_string(),
+            let (run_id, event) = match event {
+                Ok(LiveEvent::Task(task)) => (task.run_id.to_string(), LiveEvent::Task(task)),
+                Ok(LiveEvent::Run(run)) => (run.run_id.to_string(), LiveEvent::Run(run)),
                 Ok(LiveEvent::Batch(batch)) => {
                     // Batch status is kept by a later step of the live-run work; acknowledged meanwhile.
                     tracing::info!(batch_id = %batch.batch_id, status = %batch.status, "run batch event");
@@ -80,9 +80,7 @@ impl Tracker {
                 }
             };
             let (state, ids) = by_run.entry(run_id).or_default();
-            if let Ok(event) = &event {
-                state.observe(event);
-            }
+            state.observe(&event);
             ids.push(&message.id);
             outcome.events += 1;
         }

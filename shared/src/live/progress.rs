@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_with::skip_serializing_none;
 
+use super::state::LiveState;
 use super::task_state::TaskBoard;
 use crate::analysis::names::{Engine, base_name};
 use crate::record::fleet::WorkflowProfile;
-use crate::status::{RunStatus, TaskStatus};
+use crate::status::TaskStatus;
 use crate::time::Timestamp;
 
 /// Running tasks listed at most.
@@ -20,19 +21,25 @@ pub const ETA_MIN_RUNS: usize = 3;
 /// Samples a task group needs before its p95 marks stragglers.
 pub const STRAGGLER_MIN_SAMPLES: u64 = 3;
 
-/// What is known of a live run besides its tasks.
+/// A live run as progress reads it: its stored state and the names of its tasks where known (the events carry
+/// none).
 #[derive(Debug, Clone, Default)]
 pub struct LiveRun {
-    /// The run's latest status, when a run event was seen.
-    pub status: Option<RunStatus>,
-    /// When it started running (its RUNNING event), else its first event.
-    pub started_at: Option<Timestamp>,
-    /// Its latest event of any kind.
-    pub last_event_at: Option<Timestamp>,
-    /// Its tasks.
-    pub board: TaskBoard,
-    /// Task names where known (the events carry none).
+    /// What its events said.
+    pub state: LiveState,
+    /// Task names by task id.
     pub names: HashMap<String, String>,
+}
+
+impl LiveRun {
+    /// When it started running (its RUNNING event), else its first event.
+    fn started_at(&self) -> Option<Timestamp> {
+        self.state.started_at.or(self.state.first_event_at)
+    }
+
+    fn board(&self) -> &TaskBoard {
+        &self.state.board
+    }
 }
 
 /// A running task.
@@ -100,13 +107,17 @@ pub struct Progress {
 
 /// Progress of `run` at `now`, against its workflow's `profile` when there is one.
 pub fn progress(run: &LiveRun, profile: Option<&WorkflowProfile>, now: Timestamp) -> Progress {
-    let finished = run.status.as_ref().is_some_and(RunStatus::is_terminal);
+    let finished = run
+        .state
+        .status
+        .as_ref()
+        .is_some_and(|(status, _)| status.is_terminal());
     let end = if finished {
-        run.last_event_at.unwrap_or(now)
+        run.state.last_event_at.unwrap_or(now)
     } else {
         now
     };
-    let elapsed = run.started_at.map(|s| seconds(end - s).max(0.0));
+    let elapsed = run.started_at().map(|s| seconds(end - s).max(0.0));
     let mut running = running_tasks(run);
     let stragglers = profile.map_or_else(Vec::new, |p| stragglers(run, &running, p, end));
     running.truncate(RUNNING_LISTED);
@@ -115,8 +126,8 @@ pub fn progress(run: &LiveRun, profile: Option<&WorkflowProfile>, now: Timestamp
         Err(reason) => (None, Some(reason)),
     };
     Progress {
-        tasks_seen: run.board.len(),
-        by_status: run.board.counts(),
+        tasks_seen: run.board().len(),
+        by_status: run.board().counts(),
         running,
         elapsed_seconds: elapsed,
         eta,
@@ -132,7 +143,7 @@ fn seconds(d: chrono::Duration) -> f64 {
 /// Every running task, longest-running first (ties by id).
 fn running_tasks(run: &LiveRun) -> Vec<RunningTask> {
     let mut running: Vec<RunningTask> = run
-        .board
+        .board()
         .entries()
         .filter(|(_, e)| e.latest.status == TaskStatus::Running)
         .map(|(id, e)| RunningTask {
@@ -189,14 +200,14 @@ fn eta(
     elapsed: Option<f64>,
     finished: bool,
 ) -> Result<Eta, String> {
-    let Some(started) = run.started_at else {
+    let Some(started) = run.started_at() else {
         return Err("the run's start was not seen".into());
     };
     let elapsed = elapsed.unwrap_or(0.0);
     if finished {
         return Ok(Eta {
             expected_total_seconds: elapsed,
-            expected_finish_at: run.last_event_at.unwrap_or(started),
+            expected_finish_at: run.state.last_event_at.unwrap_or(started),
             basis: "the run has ended".into(),
         });
     }
@@ -211,9 +222,9 @@ fn eta(
     };
     let per_run =
         profile.groups.iter().map(|g| g.tasks_seen).sum::<u64>() as f64 / profile.runs.len() as f64;
-    let expected_tasks = per_run.max(run.board.len() as f64).max(1.0);
+    let expected_tasks = per_run.max(run.board().len() as f64).max(1.0);
     let done = run
-        .board
+        .board()
         .counts()
         .iter()
         .filter(|(status, _)| TaskStatus::from_api(status).is_terminal())
@@ -240,6 +251,7 @@ mod tests {
     use super::*;
     use crate::live::task_state::Observed;
     use crate::record::fleet::{ProfileGroup, Spread};
+    use crate::status::RunStatus;
     use crate::time::parse_timestamp;
 
     fn at(second: i64) -> Timestamp {
@@ -287,13 +299,17 @@ mod tests {
 
     fn live(done: usize, running: &[(&str, &str, i64)]) -> LiveRun {
         let mut run = LiveRun {
-            status: Some(RunStatus::Running),
-            started_at: Some(at(0)),
-            last_event_at: Some(at(300)),
+            state: LiveState {
+                status: Some((RunStatus::Running, at(0))),
+                started_at: Some(at(0)),
+                first_event_at: Some(at(0)),
+                last_event_at: Some(at(300)),
+                ..LiveState::default()
+            },
             ..LiveRun::default()
         };
         for i in 0..done {
-            run.board.observe(
+            run.state.board.observe(
                 &format!("d{i}"),
                 Observed {
                     status: TaskStatus::Completed,
@@ -302,7 +318,7 @@ mod tests {
             );
         }
         for (id, name, since) in running {
-            run.board.observe(
+            run.state.board.observe(
                 id,
                 Observed {
                     status: TaskStatus::Running,
