@@ -124,18 +124,14 @@ impl FleetDays {
     /// The stored shards of `day` (consistent read).
     async fn read_day(&self, day: NaiveDate) -> Result<Vec<Shard>> {
         let range = DayRange::of(day.year(), day, day);
+        let mut pages = self.pages(&range, Order::Consistent).send();
         let mut shards = Vec::new();
-        let mut start = None;
-        loop {
-            let (items, next, _) = self.query_range(&range, Order::Consistent, start).await?;
-            for item in items {
+        while let Some(page) = pages.next().await {
+            for item in page_items(page)?.0 {
                 shards.push(shard_of(&item)?);
             }
-            start = next;
-            if start.is_none() {
-                return Ok(shards);
-            }
         }
+        Ok(shards)
     }
 
     /// Writes `shard` if its version did not move; `false` when it did (nothing written).
@@ -160,13 +156,12 @@ impl FleetDays {
     }
 
     pub const QUERY: &str = "dynamodb:Query"; // IAM action, see crate::iam
-    /// One Query of the buckets of `range` from `start`: the items, where the next page starts, read units.
-    async fn query_range(
+    /// The Queries of the buckets of `range`, one page at a time (DynamoDB's paging, by the SDK's paginator).
+    fn pages(
         &self,
         range: &DayRange,
         order: Order,
-        start: Option<Item>,
-    ) -> Result<(Vec<Item>, Option<Item>, f64)> {
+    ) -> aws_sdk_dynamodb::operation::query::paginator::QueryPaginator {
         let request = self
             .client
             .query()
@@ -175,8 +170,7 @@ impl FleetDays {
             .expression_attribute_values(":pk", AttributeValue::S(range.pk.clone()))
             .expression_attribute_values(":low", AttributeValue::S(range.low.clone()))
             .expression_attribute_values(":high", AttributeValue::S(range.high.clone()))
-            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
-            .set_exclusive_start_key(start);
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total);
         let request = match order {
             // The sums read the rows only.
             Order::All => request
@@ -185,13 +179,7 @@ impl FleetDays {
             Order::NewestFirst => request.scan_index_forward(false).limit(LISTING_ITEMS),
             Order::Consistent => request.consistent_read(true),
         };
-        let out = request
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(FLEET_TABLE_NAME)))?;
-        let consumed = super::gzip::units(out.consumed_capacity);
-        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
-        Ok((out.items.unwrap_or_default(), next, consumed))
+        request.into_paginator()
     }
 
     /// Every run filed in `[from, to)`, each once, and the read units consumed: one query per calendar year of
@@ -206,9 +194,9 @@ impl FleetDays {
         let mut consumed = 0.0;
         for year in first.year()..=last.year() {
             let range = DayRange::of(year, first, last);
-            let mut start = None;
-            loop {
-                let (items, next, units) = self.query_range(&range, Order::All, start).await?;
+            let mut pages = self.pages(&range, Order::All).send();
+            while let Some(page) = pages.next().await {
+                let (items, units) = page_items(page)?;
                 consumed += units;
                 for item in items {
                     for (key, row) in decode_rows(&item)? {
@@ -216,10 +204,6 @@ impl FleetDays {
                             keep_best(&mut best, key, row);
                         }
                     }
-                }
-                start = next;
-                if start.is_none() {
-                    break;
                 }
             }
         }
@@ -233,8 +217,26 @@ impl FleetDays {
     }
 }
 
-/// A DynamoDB item (or key).
+/// A DynamoDB item.
 type Item = HashMap<String, AttributeValue>;
+
+/// The items of one Query page and the read units it reported.
+fn page_items(
+    page: std::result::Result<
+        aws_sdk_dynamodb::operation::query::QueryOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::query::QueryError,
+            aws_smithy_runtime_api::http::Response,
+        >,
+    >,
+) -> Result<(Vec<Item>, f64)> {
+    let page =
+        page.map_err(|e| Error::from_sdk(SERVICE, e, Lookup::configured(FLEET_TABLE_NAME)))?;
+    Ok((
+        page.items.unwrap_or_default(),
+        super::gzip::units(page.consumed_capacity),
+    ))
+}
 
 /// The buckets of one calendar year between two days.
 struct DayRange {
@@ -335,10 +337,9 @@ impl FleetDays {
         for year in (first.year()..=top.year()).rev() {
             let range = DayRange::of(year, first, top);
             let mut day: Option<(NaiveDate, Vec<(String, FleetRow)>)> = None;
-            let mut start = None;
-            loop {
-                let (items, next, units) =
-                    self.query_range(&range, Order::NewestFirst, start).await?;
+            let mut pages = self.pages(&range, Order::NewestFirst).send();
+            while let Some(page) = pages.next().await {
+                let (items, units) = page_items(page)?;
                 queries += 1;
                 consumed += units;
                 for item in items {
@@ -356,10 +357,6 @@ impl FleetDays {
                         let key = row_key(&row);
                         accept(&row, &key).then_some((key, row))
                     }));
-                }
-                start = next;
-                if start.is_none() {
-                    break;
                 }
             }
             if let Some(page) = finish_day(&mut rows, day.take(), listing, queries) {

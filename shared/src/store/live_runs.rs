@@ -102,11 +102,7 @@ impl LiveRuns {
             .await
             .map_err(sdk)?;
         let head = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk(run_id)))
-            .key("sk", s("HEAD"))
+            .update_head(run_id)
             .update_expression("ADD #pending :b, #segments :one")
             .expression_attribute_names("#pending", "pendingBytes")
             .expression_attribute_names("#segments", "segments")
@@ -143,31 +139,38 @@ impl LiveRuns {
         Ok(found.then_some((state, units)))
     }
 
+    /// An update of the run's HEAD item (append counters, the compaction lease).
+    fn update_head(
+        &self,
+        run_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk(run_id)))
+            .key("sk", s("HEAD"))
+    }
+
     /// Every item of the run (HEAD, segments, then snapshot shards: the order compaction relies on).
     async fn items(&self, run_id: &str, consistent: bool) -> Result<(Vec<Item>, f64)> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(pk(run_id)))
+            .consistent_read(consistent)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .into_paginator()
+            .send();
         let mut items = Vec::new();
         let mut units = 0.0;
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(pk(run_id)))
-                .consistent_read(consistent)
-                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            units += super::gzip::units(out.consumed_capacity);
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok((items, units));
-            }
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk)?;
+            units += super::gzip::units(page.consumed_capacity);
+            items.extend(page.items.unwrap_or_default());
         }
+        Ok((items, units))
     }
 
     pub const DELETE_ITEM: &str = "dynamodb:DeleteItem"; // IAM action, see crate::iam
@@ -227,11 +230,7 @@ impl LiveRuns {
     async fn take_lease(&self, run_id: &str) -> Result<Option<i64>> {
         let now = chrono::Utc::now().timestamp();
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk(run_id)))
-            .key("sk", s("HEAD"))
+            .update_head(run_id)
             .update_expression("SET #lease = :until ADD #gen :one")
             .condition_expression("attribute_not_exists(#lease) OR #lease < :now")
             .expression_attribute_names("#lease", "lease")
@@ -290,11 +289,7 @@ impl LiveRuns {
         snap_bytes: usize,
     ) -> Result<()> {
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk(run_id)))
-            .key("sk", s("HEAD"))
+            .update_head(run_id)
             .update_expression(
                 "SET #snap = :snap ADD #pending :minus, #segments :less REMOVE #lease",
             )
