@@ -47,6 +47,15 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// No HealthOmics event of a run was stored by the tracker, so there is no live view of it.
+    #[error(
+        "no HealthOmics event of run {run} was seen: events are not enabled for it, or it is older than the \
+         tracker (GET /runs/{{runId}}/tasks asks HealthOmics)"
+    )]
+    NotTracked {
+        /// The run, as the caller named it (with its uuid when given).
+        run: String,
+    },
     /// The run manifest log stream does not exist (yet, or any more).
     #[error("manifest stream {stream} not found in log group {log_group}")]
     ManifestNotFound {
@@ -137,7 +146,7 @@ impl Error {
         match self {
             Self::InvalidInput { .. } | Self::UpstreamRejected { .. } => 400,
             Self::AccessDenied { .. } => 403,
-            Self::NotFound { .. } | Self::ManifestNotFound { .. } => 404,
+            Self::NotFound { .. } | Self::NotTracked { .. } | Self::ManifestNotFound { .. } => 404,
             Self::Conflict(_) => 409,
             Self::Throttled { .. } => 429,
             Self::Upstream { .. } => 502,
@@ -152,7 +161,9 @@ impl Error {
             Self::InvalidInput { .. } => "InvalidParameter",
             Self::UpstreamRejected { .. } => "InvalidRequest",
             Self::AccessDenied { .. } => "AccessDenied",
-            Self::NotFound { .. } | Self::ManifestNotFound { .. } => "NotFound",
+            Self::NotFound { .. } | Self::NotTracked { .. } | Self::ManifestNotFound { .. } => {
+                "NotFound"
+            }
             Self::Conflict(_) => "Conflict",
             Self::Throttled { .. } => "Throttled",
             Self::Upstream { .. } => "UpstreamError",
@@ -165,9 +176,10 @@ impl Error {
     /// The message a caller may see: names the field or resource, never upstream or internal text.
     pub fn public_message(&self) -> String {
         match self {
-            Self::InvalidInput { .. } | Self::NotFound { .. } | Self::ManifestNotFound { .. } => {
-                self.to_string()
-            }
+            Self::InvalidInput { .. }
+            | Self::NotFound { .. }
+            | Self::NotTracked { .. }
+            | Self::ManifestNotFound { .. } => self.to_string(),
             Self::UpstreamRejected { service, .. } => {
                 format!("{service} rejected the request as invalid")
             }

@@ -36,7 +36,9 @@ use crate::lake::LakeStore;
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
-use crate::store::{EventPublisher, FleetDays, LiveRuns, RecentRuns, ReportStore, SummaryStore};
+use crate::store::{
+    EventPublisher, FleetDays, LiveBatches, LiveRuns, RecentRuns, ReportStore, SummaryStore,
+};
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
 pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
@@ -85,12 +87,18 @@ const ENRICH_RUN: &[&str] = &[
     EventPublisher::PUT_EVENTS,
 ];
 
-/// A batch's segments, the HEAD counters and lease, the compaction's read and its removal of folded segments.
+/// A batch's segments, the HEAD counters and lease, the compaction's read and its removal of folded segments;
+/// the straggler watch (the check's claim on HEAD, marker items put and, when sending fails, deleted; the names
+/// of running tasks; the workflow's recent runs) and its announcements; the batches' status and their claim.
 const TRACK_RUN: &[&str] = &[
     LiveRuns::PUT_ITEM,
     LiveRuns::UPDATE_ITEM,
     LiveRuns::QUERY,
     LiveRuns::DELETE_ITEM,
+    LiveBatches::UPDATE_ITEM,
+    HealthOmics::LIST_RUN_TASKS,
+    RecentRuns::GET_ITEM,
+    EventPublisher::PUT_EVENTS,
 ];
 
 /// The IAM actions `function` (a binary name from [`functions`]) calls: its route's actions ([`ROUTES`]), or

@@ -17,6 +17,8 @@ mod fleet;
 mod large;
 #[path = "enrich/late_manifest.rs"]
 mod late_manifest;
+#[path = "enrich/live_progress.rs"]
+mod live_progress;
 #[path = "enrich/live_store.rs"]
 mod live_store;
 #[path = "enrich/pricing.rs"]

@@ -6,7 +6,8 @@
 //! `track-run invoke --events FILE.jsonl [--batch-size N]` feeds a file of EventBridge events (one per line)
 //! through the same code in batches, without the runtime.
 //!
-//! Environment: `LIVE_TABLE_NAME` (required) and the standard AWS variables.
+//! Environment: `LIVE_TABLE_NAME` and `FLEET_TABLE_NAME` (required), `EVENT_BUS_NAME` (the announcements' bus,
+//! `default` when unset) and the standard AWS variables.
 
 use anyhow::Context;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -38,8 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading the configuration")?;
     let sdk = load_sdk_config().await;
     let clients = AwsClients::from_sdk_config(&sdk);
-    let tracker =
-        Tracker::new(clients.dynamodb.clone(), &config).context("building the tracker")?;
+    let tracker = Tracker::new(&clients, &config).context("building the tracker")?;
     match cli {
         Some(Cli::Invoke { events, batch_size }) => invoke(&tracker, &events, batch_size).await,
         None => serve(&tracker).await,
@@ -84,6 +84,7 @@ fn log(outcome: &BatchOutcome, messages: usize) {
         runs = outcome.runs,
         failed = outcome.failed.len(),
         unhandled = ?outcome.unhandled,
+        announced = outcome.announced,
         write_units = outcome.write_units,
         "batch tracked"
     );
@@ -125,7 +126,8 @@ async fn invoke(
         "{}",
         serde_json::json!({
             "messages": messages, "events": total.events, "unhandled": total.unhandled,
-            "failed": total.failed.len(), "writeUnits": total.write_units, "seconds": seconds,
+            "failed": total.failed.len(), "announced": total.announced, "writeUnits": total.write_units,
+            "seconds": seconds,
             "eventsPerSecond": total.events as f64 / seconds.max(1e-9),
         })
     );
@@ -141,6 +143,7 @@ fn add(total: &mut BatchOutcome, batch: BatchOutcome) {
     total.failed.extend(batch.failed);
     total.events += batch.events;
     total.runs += batch.runs;
+    total.announced += batch.announced;
     total.write_units += batch.write_units;
     for (kind, n) in batch.unhandled {
         *total.unhandled.entry(kind).or_default() += n;

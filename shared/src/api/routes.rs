@@ -31,7 +31,9 @@ use crate::analysis::prices;
 use crate::error::{Error, Result};
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
-use crate::store::{FleetDays, FleetIndex, RecentRuns, ReportStore, SummaryStore};
+use crate::store::{
+    FleetDays, FleetIndex, LiveBatches, LiveRuns, RecentRuns, ReportStore, SummaryStore,
+};
 
 /// Largest request body read; the API's routes take none.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -53,6 +55,8 @@ pub struct Route {
     pub stored_records: bool,
     /// Whether it reads the fleet table (`FLEET_TABLE_NAME`: day buckets, recent runs).
     pub fleet_table: bool,
+    /// Whether it reads the live table (`LIVE_TABLE_NAME`: live runs, run batches' status).
+    pub live_table: bool,
     /// The handler, registered for a method.
     pub handler: fn(MethodFilter) -> MethodRouter<SharedState>,
 }
@@ -82,6 +86,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: false,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::list_runs),
     },
     Route {
@@ -92,6 +97,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::NotNeeded,
         stored_records: false,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::get_run),
     },
     Route {
@@ -102,6 +108,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: false,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::list_run_tasks),
     },
     Route {
@@ -112,6 +119,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::NotNeeded,
         stored_records: false,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::get_run_task),
     },
     Route {
@@ -122,6 +130,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::get_run_report),
     },
     Route {
@@ -133,6 +142,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: false,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::get_run_manifest),
     },
     Route {
@@ -143,7 +153,27 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::get_run_timeline),
+    },
+    Route {
+        method: "GET",
+        path_template: "/runs/{runId}/progress",
+        function: "get-run-progress",
+        // The live run's items, its workflow's recent runs, the stored record's item (final or not), the names
+        // of running tasks.
+        actions: &[
+            LiveRuns::QUERY,
+            RecentRuns::GET_ITEM,
+            SummaryStore::GET_ITEM,
+            SummaryStore::QUERY,
+            HealthOmics::LIST_RUN_TASKS,
+        ],
+        cursor: CursorNeed::NotNeeded,
+        stored_records: false,
+        fleet_table: true,
+        live_table: true,
+        handler: |method| on(method, handlers::get_run_progress),
     },
     Route {
         method: "GET",
@@ -160,6 +190,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
         fleet_table: false,
+        live_table: false,
         handler: |method| on(method, handlers::compare_runs),
     },
     Route {
@@ -170,6 +201,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: true,
         fleet_table: true,
+        live_table: true,
         handler: |method| on(method, handlers::list_reports),
     },
     Route {
@@ -180,6 +212,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: true,
         fleet_table: true,
+        live_table: true,
         handler: |method| on(method, handlers::fleet_summary),
     },
     Route {
@@ -190,6 +223,7 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: true,
         fleet_table: true,
+        live_table: true,
         handler: |method| on(method, handlers::get_batch),
     },
     Route {
@@ -200,15 +234,18 @@ pub static ROUTES: &[Route] = &[
         cursor: CursorNeed::Required,
         stored_records: true,
         fleet_table: true,
+        live_table: true,
         handler: |method| on(method, handlers::workflow_profile_route),
     },
 ];
 
 /// The fleet routes read DynamoDB only (no S3 report, no HealthOmics): the runs table's indexes and the whole
-/// item of a run written before fleet rows were kept, the fleet table's day buckets and recent runs; at cold start, the price table when `PRICES_URI`
-/// names an S3 object (the profile prices its recommendations).
+/// item of a run written before fleet rows were kept, a batch's live status, the fleet table's day buckets and
+/// recent runs; at cold start, the price table when `PRICES_URI` names an S3 object (the profile prices its
+/// recommendations).
 const FLEET_INDEX: &[&str] = &[
     FleetIndex::QUERY,
+    LiveBatches::GET_ITEM,
     FleetDays::QUERY,
     RecentRuns::GET_ITEM,
     SummaryStore::GET_ITEM,
@@ -233,6 +270,11 @@ pub async fn state_for(function: &str) -> Result<SharedState> {
     };
     if route.fleet_table {
         state.config.fleet_table()?;
+    }
+    if route.live_table {
+        // The live routes also look up the run's stored record (or the batch's stored runs).
+        state.config.live_table()?;
+        state.config.runs_table()?;
     }
     Ok(Arc::new(state))
 }

@@ -95,8 +95,9 @@ pub struct BatchChange {
     pub failure_message: Option<String>,
 }
 
-/// A batch's counts (absent ones `None`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// A batch's counts (absent ones `None`, left out of the JSON).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCounts {
     /// Runs in the batch.

@@ -37,36 +37,44 @@ pub const MAX_SEGMENTS: i64 = 64;
 const MIN_PENDING_BYTES: i64 = 64 * 1024;
 /// How long a compaction may hold the lease.
 const LEASE_SECONDS: i64 = 300;
+/// Days a live item is kept after its last write (the table's TTL attribute `expiresAt`): long after any run ends,
+/// its stored record answers.
+pub const LIVE_DAYS: i64 = 30;
+
+/// The TTL of an item written now (epoch seconds).
+pub(super) fn expires_at() -> i64 {
+    chrono::Utc::now().timestamp() + LIVE_DAYS * 86_400
+}
 
 type Item = HashMap<String, AttributeValue>;
 
 /// The live runs of a table.
 #[derive(Debug, Clone)]
 pub struct LiveRuns {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    pub(super) client: aws_sdk_dynamodb::Client,
+    pub(super) table: String,
 }
 
-fn pk(run_id: &str) -> String {
+pub(super) fn pk(run_id: &str) -> String {
     format!("LIVE#{run_id}")
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: impl ToString) -> AttributeValue {
+pub(super) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn number(item: &Item, name: &str) -> i64 {
+pub(super) fn number(item: &Item, name: &str) -> i64 {
     match item.get(name) {
         Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
         _ => 0,
     }
 }
 
-fn sdk<E>(
+pub(super) fn sdk<E>(
     err: aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
 ) -> Error
 where
@@ -98,12 +106,15 @@ impl LiveRuns {
             .item("pk", s(pk(run_id)))
             .item("sk", s(format!("SEG#{key}")))
             .item("state", AttributeValue::B(Blob::new(bytes)))
+            .item("expiresAt", n(expires_at()))
             .send()
             .await
             .map_err(sdk)?;
         let head = self
             .update_head(run_id)
-            .update_expression("ADD #pending :b, #segments :one")
+            .update_expression("SET #exp = :exp ADD #pending :b, #segments :one")
+            .expression_attribute_names("#exp", "expiresAt")
+            .expression_attribute_values(":exp", n(expires_at()))
             .expression_attribute_names("#pending", "pendingBytes")
             .expression_attribute_names("#segments", "segments")
             .expression_attribute_values(":b", n(size))
@@ -139,8 +150,8 @@ impl LiveRuns {
         Ok(found.then_some((state, units)))
     }
 
-    /// An update of the run's HEAD item (append counters, the compaction lease).
-    fn update_head(
+    /// An update of the run's HEAD item (append counters, the compaction lease, the straggler check).
+    pub(super) fn update_head(
         &self,
         run_id: &str,
     ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
@@ -266,6 +277,7 @@ impl LiveRuns {
             .item("sk", s(format!("SNAP#{shard:02}")))
             .item("state", AttributeValue::B(Blob::new(bytes)))
             .item("gen", n(generation))
+            .item("expiresAt", n(expires_at()))
             .condition_expression("attribute_not_exists(#gen) OR #gen <= :g")
             .expression_attribute_names("#gen", "gen")
             .expression_attribute_values(":g", n(generation))

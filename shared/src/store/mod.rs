@@ -8,6 +8,8 @@
 //! - [`FleetViews`]: the fleet table (`FLEET_TABLE_NAME`, small by construction): [`FleetDays`], every run's
 //!   fleet row filed under its stop day (the fleet summary's and the unfiltered listing's source), and
 //!   [`RecentRuns`], each workflow's newest COMPLETED runs with their task groups (the profile's source).
+//! - [`LiveRuns`], [`LiveBatches`]: the live table (`LIVE_TABLE_NAME`): each live run's mergeable state, its
+//!   straggler watch, and each run batch's newest status.
 //! - [`EventPublisher`]: the `Run Enriched` event (source `omics-introspect`) on the configured bus.
 //!
 //! Write order, which keeps every reader consistent: S3 object first, then the item (a reader that finds an item
@@ -20,7 +22,9 @@ mod fleet_item;
 mod fleet_views;
 mod gzip;
 mod item;
+mod live_batches;
 mod live_runs;
+mod live_watch;
 mod publisher;
 mod recent_runs;
 mod reports;
@@ -31,7 +35,8 @@ pub use fleet_index::{FleetIndex, IndexFilter, IndexPage, IndexPartition, Readin
 pub use fleet_item::{FLEET_VERSION, fleet_row, fleet_run, fleet_time, stop_key};
 pub use fleet_views::FleetViews;
 pub use item::{ReportLocation, SummaryRecord};
-pub use live_runs::{LiveRuns, MAX_SEGMENTS, SNAP_SHARDS};
+pub use live_batches::LiveBatches;
+pub use live_runs::{LIVE_DAYS, LiveRuns, MAX_SEGMENTS, SNAP_SHARDS};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
 pub use recent_runs::RecentRuns;
 pub use reports::{ReportStore, report_key};

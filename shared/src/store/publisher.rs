@@ -70,12 +70,28 @@ impl EventPublisher {
     pub const PUT_EVENTS: &str = "events:PutEvents"; // IAM action, see crate::iam
     /// Sends `Run Enriched` (`published_detail`) for `record`; an entry EventBridge refuses is an error.
     pub async fn publish(&self, record: &SummaryRecord) -> Result<()> {
+        self.announce(
+            RUN_ENRICHED,
+            &published_detail(record),
+            record.summary.arn.clone().into_iter().collect(),
+        )
+        .await
+    }
+
+    /// Sends one event of `detail_type` (source `omics-introspect`) about `resources`; an entry EventBridge
+    /// refuses is an error.
+    pub async fn announce(
+        &self,
+        detail_type: &str,
+        detail: &Value,
+        resources: Vec<String>,
+    ) -> Result<()> {
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
             .source(RUN_ENRICHED_SOURCE)
-            .detail_type(RUN_ENRICHED)
-            .detail(published_detail(record).to_string())
-            .set_resources(record.summary.arn.clone().map(|arn| vec![arn]))
+            .detail_type(detail_type)
+            .detail(detail.to_string())
+            .set_resources((!resources.is_empty()).then_some(resources))
             .build();
         let out = self
             .client
@@ -97,7 +113,7 @@ impl EventPublisher {
             return Err(Error::Upstream {
                 service: SERVICE,
                 status: None,
-                source: format!("PutEvents refused the Run Enriched entry: {reason}").into(),
+                source: format!("PutEvents refused the {detail_type} entry: {reason}").into(),
             });
         }
         Ok(())

@@ -152,9 +152,13 @@ async fn a_batch_acknowledges_what_it_cannot_follow_and_stores_the_rest() {
     use omics_introspect::track::{Message, Tracker};
     let clients = AwsClients::from_env().await;
     let table = live_table(&clients).await;
-    let config =
-        Config::from_lookup(|name| (name == "LIVE_TABLE_NAME").then(|| table.clone())).unwrap();
-    let tracker = Tracker::new(clients.dynamodb.clone(), &config).unwrap();
+    // A table of its own; profiles and the bus are the stack's.
+    let config = Config::from_lookup(|name| match name {
+        "LIVE_TABLE_NAME" => Some(table.clone()),
+        other => std::env::var(other).ok(),
+    })
+    .unwrap();
+    let tracker = Tracker::new(&clients, &config).unwrap();
     let sample: Value = serde_json::from_str(
         &std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/track-run-batch.json"),
@@ -177,7 +181,8 @@ async fn a_batch_acknowledges_what_it_cannot_follow_and_stores_the_rest() {
     });
     let outcome = tracker.handle(&messages).await;
     assert!(outcome.failed.is_empty(), "{outcome:?}");
-    assert_eq!(outcome.events, 2, "the run and the task event");
+    assert_eq!(outcome.events, 3, "the run, the task and the batch event");
+    assert_eq!(outcome.announced, 1, "the PROCESSED batch: {outcome:?}");
     assert_eq!(outcome.unhandled.get("otherType"), Some(&1), "{outcome:?}");
     assert_eq!(outcome.unhandled.get("malformed"), Some(&1), "{outcome:?}");
     // The run event and the task event name two runs: one segment each.
@@ -192,4 +197,19 @@ async fn a_batch_acknowledges_what_it_cannot_follow_and_stores_the_rest() {
         .to_owned();
     let (state, _) = tracker.runs().read(&run_id).await.unwrap().expect("stored");
     assert_eq!(state.board.len(), 1);
+
+    // Redelivered: the same state, and the batch is not announced twice.
+    let again = tracker.handle(&messages).await;
+    assert_eq!((again.failed.len(), again.announced), (0, 0), "{again:?}");
+    assert_eq!(
+        tracker.runs().read(&run_id).await.unwrap().unwrap().0,
+        state
+    );
+    let batch = omics_introspect::store::LiveBatches::new(clients.dynamodb.clone(), &table)
+        .read("7000042")
+        .await
+        .unwrap()
+        .expect("the batch's status");
+    assert_eq!((batch.status.as_str(), batch.finished), ("PROCESSED", true));
+    assert_eq!(batch.counts.failed_run_count, Some(1));
 }

@@ -7,6 +7,11 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+mod event_tap;
+
+#[allow(unused_imports)] // Not every test binary taps events.
+pub use event_tap::EventTap;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -28,10 +28,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_eventbridge::types::Target;
 use enrich_support::{
-    Setup, b, emulator, enrich_run_bin, fresh_run_id, fresh_uuid, item, object_bytes, report,
-    run_event, s, setup, synthetic_run, versions,
+    EventTap, Setup, b, emulator, enrich_run_bin, fresh_run_id, fresh_uuid, item, object_bytes,
+    report, run_event, s, setup, synthetic_run, versions,
 };
 use omics_introspect::api::ApiState;
 use omics_introspect::clients::load_sdk_config;
@@ -41,9 +40,7 @@ use omics_introspect::ids::RunId;
 use omics_introspect::lake::{RUNS_PREFIX, TASKS_PREFIX, object_name};
 use omics_introspect::record::RunUuid;
 use omics_introspect::store::{FleetDays, SummaryStore, fleet_row, fleet_time};
-use omics_introspect_tests::harness::{
-    EmulatorProcess, http_request_with_headers, seed_run, stack_env,
-};
+use omics_introspect_tests::harness::{EmulatorProcess, seed_run, stack_env};
 use omics_introspect_tests::synthetic::to_seed_body;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,7 +82,12 @@ impl Scenario {
         let event_file = std::env::temp_dir().join(format!("crash-points-{uuid}.json"));
         let event = run_event(&run_id, Some(&uuid), "COMPLETED");
         std::fs::write(&event_file, event.to_string()).unwrap();
-        let tap = EventTap::start(&setup, &uuid).await;
+        let pattern = json!({
+            "source": ["omics-introspect"],
+            "detail-type": ["Run Enriched"],
+            "detail": {"uuid": [uuid]},
+        });
+        let tap = EventTap::start(&setup, &format!("crash-points-{uuid}"), pattern).await;
         Self {
             emulator,
             setup,
@@ -171,122 +173,6 @@ fn answer(output: &Output) -> Value {
             String::from_utf8_lossy(&output.stderr)
         )
     })
-}
-
-/// A rule on the stack's bus matching `Run Enriched` of one uuid, delivering to a log group of its own.
-struct EventTap {
-    rule: String,
-    log_group: String,
-}
-
-impl EventTap {
-    async fn start(setup: &Setup, uuid: &str) -> Self {
-        let tap = Self {
-            rule: format!("crash-points-{uuid}"),
-            log_group: format!("/omics-introspect-tests/run-enriched/{uuid}"),
-        };
-        setup
-            .clients
-            .logs
-            .create_log_group()
-            .log_group_name(&tap.log_group)
-            .send()
-            .await
-            .unwrap();
-        let pattern = json!({
-            "source": ["omics-introspect"],
-            "detail-type": ["Run Enriched"],
-            "detail": {"uuid": [uuid]},
-        });
-        let events = &setup.clients.eventbridge;
-        events
-            .put_rule()
-            .name(&tap.rule)
-            .event_bus_name(&setup.config.event_bus)
-            .event_pattern(pattern.to_string())
-            .send()
-            .await
-            .unwrap();
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-        let arn = format!(
-            "arn:aws:logs:{region}:123456789012:log-group:{}",
-            tap.log_group
-        );
-        events
-            .put_targets()
-            .rule(&tap.rule)
-            .event_bus_name(&setup.config.event_bus)
-            .targets(Target::builder().id("log-group").arn(arn).build().unwrap())
-            .send()
-            .await
-            .unwrap();
-        tap
-    }
-
-    /// Every event delivered so far (moto delivers within `PutEvents`: nothing is in flight once it answered).
-    ///
-    /// Read over moto's wire protocol rather than with the SDK: moto stamps the log events a rule delivers with a
-    /// fractional millisecond timestamp, which the SDK's deserializer rejects.
-    async fn events(&self) -> Vec<Value> {
-        let moto = stack_env("AWS_ENDPOINT_URL");
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-        // moto routes by the credential scope's service; it does not check the signature.
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/logs/aws4_request, SignedHeaders=host, \
-             Signature=00"
-        );
-        let headers = [
-            ("content-type", "application/x-amz-json-1.1"),
-            ("x-amz-target", "Logs_20140328.FilterLogEvents"),
-            ("authorization", authorization.as_str()),
-        ];
-        let mut events = Vec::new();
-        let mut token = Value::Null;
-        loop {
-            let mut body = json!({"logGroupName": self.log_group});
-            if !token.is_null() {
-                body["nextToken"] = token;
-            }
-            let response = http_request_with_headers(&moto, "POST", "/", &headers, Some(&body))
-                .await
-                .unwrap();
-            let page = response.json().unwrap();
-            assert_eq!(response.status, 200, "FilterLogEvents: {page}");
-            for event in page["events"].as_array().into_iter().flatten() {
-                let message = event["message"].as_str().expect("a message");
-                events.push(serde_json::from_str(message).unwrap());
-            }
-            token = page["nextToken"].clone();
-            if token.is_null() {
-                return events;
-            }
-        }
-    }
-
-    async fn close(&self, setup: &Setup) {
-        let events = &setup.clients.eventbridge;
-        let bus = &setup.config.event_bus;
-        let _ = events
-            .remove_targets()
-            .rule(&self.rule)
-            .event_bus_name(bus)
-            .ids("log-group")
-            .send()
-            .await;
-        let _ = events
-            .delete_rule()
-            .name(&self.rule)
-            .event_bus_name(bus)
-            .send()
-            .await;
-        let _ = setup
-            .clients
-            .logs
-            .delete_log_group()
-            .log_group_name(&self.log_group)
-            .send()
-            .await;
-    }
 }
 
 /// The version id of the current object at `key`.

@@ -32,7 +32,7 @@ pub const PRESIGNED_URL_TTL: Duration = Duration::from_secs(15 * 60);
 /// `?uuid=`.
 #[derive(Debug)]
 pub struct ReportQuery {
-    uuid: Option<RunUuid>,
+    pub(super) uuid: Option<RunUuid>,
 }
 
 impl RouteQuery for ReportQuery {
