@@ -9,14 +9,22 @@ set -a
 source "$STACK_ENV"
 set +a
 
-log "building local-api and enrich-run"
-build_binaries -p local-api -p enrich-run
+log "building local-api, enrich-run, track-run and synth-run"
+build_binaries -p local-api -p enrich-run -p track-run -p omics-introspect-tests --bin synth-run
 
 # Enrich every finished seeded run (their manifests are in moto's CloudWatch Logs), as the Lambda would.
 log "enriching the seeded finished runs (enrich-run backfill --since 1d)"
 "$TARGET_DIR/debug/enrich-run" backfill --since 1d || log "backfill reported failures (see above)" >&2
 # Records stored by an older checkout on a long-lived stack join the fleet index (items already indexed are skipped).
 "$TARGET_DIR/debug/enrich-run" reindex >/dev/null || log "reindex reported failures" >&2
+
+# A live run: a 300-task synthetic run still RUNNING, seeded into the emulator (names of its running tasks), and
+# its HealthOmics events folded by track-run as the Lambda would from the queue.
+live_events="$LOCAL_DIR/live-events.jsonl"
+"$TARGET_DIR/debug/synth-run" --run-id 2000007 --tasks 300 --status RUNNING --post "$EMULATOR_URL" \
+  --events "$live_events" >/dev/null
+log "tracking live run 2000007 (track-run invoke --events $live_events)"
+"$TARGET_DIR/debug/track-run" invoke --events "$live_events" --batch-size 100 || log "track-run reported failures" >&2
 
 if pid=$(live_pid "$LOCAL_API_PID_FILE" local-api) && answers "$LOCAL_API_URL/runs"; then
   log "local-api already running (pid $pid)"
@@ -52,8 +60,10 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
   curl -s "$LOCAL_API_URL/reports?from=2024-01-01&to=2024-12-31"   # every stored run, newest first
   curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&groupBy=workflow"
   curl -s "$LOCAL_API_URL/workflows/5123907/profile?format=nextflow"
+  curl -s $LOCAL_API_URL/runs/2000007/progress                 # a live run: counts, running tasks, ETA, stragglers
 Enriched records: s3://$REPORTS_BUCKET_NAME/runs/<runId>/<uuid>/report.json.gz and DynamoDB table $RUNS_TABLE_NAME
-(pk RUN#<runId>, sk <uuid>) in moto; the fleet's views (day buckets, recent runs) in $FLEET_TABLE_NAME.
+(pk RUN#<runId>, sk <uuid>) in moto; the fleet's views (day buckets, recent runs) in $FLEET_TABLE_NAME; live runs
+and batches in $LIVE_TABLE_NAME (track-run invoke --events FILE.jsonl feeds more, e.g. from synth-run --events).
 
 Use it from a shell:
   source .local/stack.env
