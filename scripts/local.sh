@@ -10,7 +10,9 @@ source "$STACK_ENV"
 set +a
 
 log "building local-api, enrich-run, track-run and synth-run"
-build_binaries -p local-api -p enrich-run -p track-run -p omics-introspect-tests --bin synth-run
+build_binaries -p local-api -p enrich-run -p track-run
+# Separately: cargo applies `--bin` to every package named with it.
+build_binaries -p omics-introspect-tests --bin synth-run
 
 # Enrich every finished seeded run (their manifests are in moto's CloudWatch Logs), as the Lambda would.
 log "enriching the seeded finished runs (enrich-run backfill --since 1d)"

@@ -4,7 +4,6 @@
 //! The item is a register: an event replaces it only when it is later (event time, then the step of the batch's
 //! life), so duplicated, late and reordered events leave the newest one, whatever the order they arrive in.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::live_runs::{expires_at, n, s, sdk};
@@ -65,12 +64,7 @@ impl LiveBatches {
             .expression_attribute_values(":exp", n(expires_at()))
             .send()
             .await;
-        let written = super::unless_condition_failed(
-            out,
-            LIVE_TABLE_NAME,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )?;
-        Ok(written.is_some())
+        super::update_held(out, LIVE_TABLE_NAME)
     }
 
     pub const GET_ITEM: &str = "dynamodb:GetItem"; // IAM action, see crate::iam
@@ -107,12 +101,7 @@ impl LiveBatches {
             .expression_attribute_values(":exp", n(expires_at()))
             .send()
             .await;
-        let claimed = super::unless_condition_failed(
-            out,
-            LIVE_TABLE_NAME,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )?;
-        Ok(claimed.is_some())
+        super::update_held(out, LIVE_TABLE_NAME)
     }
 
     /// Gives a claim back after its event could not be sent, so the retry of the message sends it.

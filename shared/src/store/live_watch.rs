@@ -3,8 +3,6 @@
 //! and one marker item per announced straggler (pk `STRAGGLER#<runId>`, sk the task id), so each task is announced
 //! at most once.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-
 use super::live_runs::{LiveRuns, expires_at, n, s, sdk};
 use crate::config::vars::LIVE_TABLE_NAME;
 use crate::error::Result;
@@ -28,12 +26,7 @@ impl LiveRuns {
             .expression_attribute_values(":exp", n(expires_at()))
             .send()
             .await;
-        let claimed = super::unless_condition_failed(
-            out,
-            LIVE_TABLE_NAME,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )?;
-        Ok(claimed.is_some())
+        super::update_held(out, LIVE_TABLE_NAME)
     }
 
     /// Marks `task_id` of the run announced as a straggler: `true` the first time only.

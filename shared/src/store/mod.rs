@@ -75,6 +75,26 @@ fn put_held<R>(
     .map(|written| written.is_some())
 }
 
+/// The outcome of a conditional UpdateItem on the table `variable` names: `true` written, `false` when the
+/// condition did not hold (nothing written), any other failure classified.
+fn update_held<R>(
+    result: std::result::Result<
+        R,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        >,
+    >,
+    variable: &'static str,
+) -> crate::error::Result<bool> {
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+    unless_condition_failed(
+        result,
+        variable,
+        UpdateItemError::is_conditional_check_failed_exception,
+    )
+    .map(|written| written.is_some())
+}
+
 /// The output of a conditional DynamoDB write; `None` when its condition did not hold (`is_condition` tells that
 /// error of the operation); any other failure classified against the table `variable` names.
 fn unless_condition_failed<T, E>(
