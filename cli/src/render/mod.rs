@@ -81,7 +81,9 @@ pub fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
 pub fn usd(amount: Option<f64>) -> String {
     match amount {
         None => MISSING.to_owned(),
-        Some(amount) if amount.abs() >= 1.0 || amount == 0.0 => format!("${amount:.2}"),
+        // A negative saving (advice that costs more) reads as -$0.03, not $-0.03.
+        Some(amount) if amount < 0.0 => format!("-{}", usd(Some(-amount))),
+        Some(amount) if amount >= 1.0 || amount == 0.0 => format!("${amount:.2}"),
         Some(amount) => format!("${amount:.4}"),
     }
 }
@@ -89,9 +91,8 @@ pub fn usd(amount: Option<f64>) -> String {
 /// A signed dollar delta (`+$0.50`, `-$1.20`).
 pub fn usd_delta(amount: Option<f64>) -> String {
     match amount {
-        None => MISSING.to_owned(),
-        Some(amount) if amount < 0.0 => format!("-{}", usd(Some(-amount))),
-        Some(amount) => format!("+{}", usd(Some(amount))),
+        Some(amount) if amount >= 0.0 => format!("+{}", usd(Some(amount))),
+        other => usd(other),
     }
 }
 
@@ -192,6 +193,8 @@ mod tests {
         assert_eq!(usd(Some(0.175689)), "$0.1757");
         assert_eq!(usd(Some(0.0)), "$0.00");
         assert_eq!(usd(Some(1234.5)), "$1234.50");
+        assert_eq!(usd(Some(-0.0283)), "-$0.0283");
+        assert_eq!(usd(Some(-3.67)), "-$3.67");
         assert_eq!(usd(None), "-");
         assert_eq!(usd_delta(Some(-0.5)), "-$0.5000");
         assert_eq!(usd_delta(Some(2.0)), "+$2.00");
