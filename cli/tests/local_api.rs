@@ -1,9 +1,10 @@
 //! The CLI binary against a real `local-api` process on the local stack (moto and the HealthOmics emulator seeded
 //! with `tests/fixtures`): the same answers as tables and as JSON, paging through the 250-task fixture run, stored
 //! records (report, compare, fleet, profile) after `enrich-run invoke` of the fixture runs' events, and the exit
-//! codes (2 not found, 1 usage).
+//! codes (2 not found, 1 usage), and the progress of a live synthetic run whose events `track-run invoke` folded.
 //!
-//! Needs the local stack and the `local-api` and `enrich-run` binaries beside this crate's binary: run through
+//! Needs the local stack and the `local-api`, `enrich-run`, `track-run` and `synth-run` binaries beside this
+//! crate's binary: run through
 //! `make test`, which starts the stack, sources `.local/stack.env` and builds every target first. Without the
 //! stack the tests fail, saying so.
 
@@ -406,4 +407,94 @@ fn bad_input_exits_1_and_unknown_runs_exit_2() {
     api.fails(&["fleet", "summary", "--from", "2024-13-45"], 1);
     // No events of this run were ever seen (and an API without the progress route answers 404 too).
     api.fails(&["progress", "999999999"], 2);
+}
+
+/// A run id no other test uses: `29` and ten digits from the clock and the process.
+fn fresh_run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "29{:010}",
+        (nanos / 1000 + u128::from(std::process::id())) % 10_000_000_000
+    )
+}
+
+fn run_ok(command: &mut Command, what: &str) {
+    let output = command
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn progress_of_a_live_run() {
+    let emulator = stack_env("OMICS_EMULATOR_URL");
+    stack_env("LIVE_TABLE_NAME");
+    let run_id = fresh_run_id();
+    let dir = std::env::temp_dir().join(format!("omics-introspect-cli-live-{run_id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.jsonl");
+    // A 40-task run still RUNNING, seeded into the emulator (its running tasks' names) and its events tracked.
+    run_ok(
+        Command::new(workspace_bin("synth-run"))
+            .args([
+                "--run-id", &run_id, "--tasks", "40", "--status", "RUNNING", "--post", &emulator,
+                "--events",
+            ])
+            .arg(&events),
+        "synth-run",
+    );
+    run_ok(
+        Command::new(workspace_bin("track-run"))
+            .args(["invoke", "--events"])
+            .arg(&events)
+            .args(["--batch-size", "100"]),
+        "track-run invoke",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let api = LocalApi::start();
+    let progress = api.json(&["progress", &run_id]);
+    assert_eq!(progress["runId"], run_id.as_str());
+    assert_eq!(progress["final"], false);
+    let seen = progress["tasksSeen"].as_u64().expect("tasksSeen");
+    let by_status: u64 = progress["byStatus"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert!(seen > 0 && seen == by_status, "{progress}");
+
+    let table = api.ok(&["progress", &run_id]);
+    assert!(row(&table, "Run").contains(&run_id), "{table}");
+    assert!(
+        row(&table, "Tasks seen").contains(&seen.to_string()),
+        "{table}"
+    );
+    assert!(
+        row(&table, "Status").contains(progress["status"].as_str().unwrap()),
+        "{table}"
+    );
+    assert!(!row(&table, "Status").contains("(final)"));
+    if let Some(task) = progress["running"]
+        .as_array()
+        .and_then(|running| running.first())
+    {
+        let task_id = task["taskId"].as_str().unwrap();
+        assert!(
+            table
+                .lines()
+                .any(|line| line.starts_with(&format!("│ {task_id} "))),
+            "{table}"
+        );
+    }
 }

@@ -95,8 +95,31 @@ pub fn reports_list(items: &[Value]) -> String {
 /// `batch`: the batch's totals, failures by class, and its slowest and most expensive runs.
 pub fn batch(rollup: &Value) -> String {
     let totals = rollup.get("totals").unwrap_or(&Value::Null);
+    // HealthOmics' own view of the batch (its last status event), when the tracker saw one.
+    let status = rollup.get("batchStatus").filter(|s| s.is_object());
+    let live = |key: &str| status.map_or(MISSING.to_owned(), |s| text(s, key));
+    let batch_status = status.map_or(MISSING.to_owned(), |s| {
+        let counts = s.get("counts").unwrap_or(&Value::Null);
+        format!(
+            "{}{} at {} ({} of {} run(s) completed, {} failed, {} cancelled)",
+            text(s, "status"),
+            if s.get("finished").and_then(Value::as_bool) == Some(true) {
+                ", finished"
+            } else {
+                ""
+            },
+            time(s, "at"),
+            text(counts, "completedRunCount"),
+            text(counts, "totalRuns"),
+            text(counts, "failedRunCount"),
+            text(counts, "cancelledRunCount"),
+        )
+    });
     let head = super::pairs(vec![
         ("Batch", text(rollup, "batchId")),
+        ("Name", live("batchName")),
+        ("Batch status", batch_status),
+        ("Failure", live("failureMessage")),
         ("Runs", text(totals, "runs")),
         ("By status", counts(totals.get("byStatus"))),
         ("Compute", usd(number(totals, "computeUsd"))),
@@ -269,9 +292,24 @@ mod tests {
             "slowest": [{"runId": "1", "status": "FAILED", "wallTimeSeconds": 7200.0, "knownUsd": 2.0}],
             "mostExpensive": []});
         let rendered = batch(&rollup);
+        assert!(
+            !rendered.contains("Batch status"),
+            "no status event seen: {rendered}"
+        );
         assert!(line(&rendered, "outOfMemory").contains("1, 2"));
         assert!(line(&rendered, "│ 1 ").contains("2h"));
         assert!(!rendered.contains("Most expensive"));
+        let mut with_status = rollup.clone();
+        with_status["batchStatus"] = json!({"batchId": "42", "status": "PROCESSED", "finished": true,
+            "at": "2024-11-05T10:00:00.000Z", "batchName": "cohort-7",
+            "counts": {"totalRuns": 2, "completedRunCount": 0, "failedRunCount": 2, "cancelledRunCount": 0}});
+        let rendered = batch(&with_status);
+        assert!(line(&rendered, "Name").contains("cohort-7"));
+        assert!(
+            line(&rendered, "Batch status")
+                .contains("PROCESSED, finished at 2024-11-05 10:00:00Z (0 of 2 run(s) completed, 2 failed, 0 cancelled)"),
+            "{rendered}"
+        );
         let learned = json!({"workflowId": "5123907", "workflowName": "germline", "headroom": 0.1, "runs": ["1", "2"],
             "confidence": "low", "basis": "2 runs", "savingsUsdPerRun": 0.5, "medianWallSeconds": 3600.0,
             "groups": [{"baseName": "BwaMem", "tasksSeen": 4, "peakCpus": {"p50": 10.0, "p95": 12.0, "max": 12.08},

@@ -27,6 +27,7 @@ pub fn progress(progress: &Value) -> String {
     let head = pairs(vec![
         ("Run", text(progress, "runId")),
         ("UUID", text(progress, "uuid")),
+        ("Workflow", text(progress, "workflowId")),
         (
             "Status",
             format!(
@@ -78,6 +79,14 @@ pub fn progress(progress: &Value) -> String {
         align_right(&mut out, &[2, 3]);
         parts.push(out.to_string());
     }
+    let notes: Vec<String> = array(progress, "notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|note| format!("  ! {note}"))
+        .collect();
+    if !notes.is_empty() {
+        parts.push(format!("Notes\n{}", notes.join("\n")));
+    }
     sections(parts)
 }
 
@@ -104,7 +113,8 @@ mod tests {
             "elapsedSeconds": 3900.0,
             "eta": {"expectedTotalSeconds": 7200.0, "expectedFinishAt": "2024-11-04T16:00:00.000Z", "basis": "median of 5 runs"},
             "stragglers": [{"taskId": "71", "name": "BwaMem-0-3", "runningSeconds": 3000.0, "p95Seconds": 1200.0}],
-            "final": false, "report": null
+            "final": false, "report": null, "workflowId": "5123907",
+            "notes": ["names of 2 running task(s) could not be read"]
         });
         let rendered = progress(&body);
         assert!(line(&rendered, "Elapsed").contains("1h 5m"));
@@ -124,6 +134,8 @@ mod tests {
             "{straggler}"
         );
         assert!(!rendered.contains("Report"));
+        assert!(line(&rendered, "Workflow").contains("5123907"));
+        assert!(line(&rendered, "!").contains("names of 2 running task(s) could not be read"));
     }
 
     #[test]
