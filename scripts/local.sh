@@ -13,6 +13,8 @@ log "building local-api, enrich-run, track-run and synth-run"
 build_binaries -p local-api -p enrich-run -p track-run
 # Separately: cargo applies `--bin` to every package named with it.
 build_binaries -p omics-introspect-tests --bin synth-run
+log "building the omics-introspect command line"
+build_binaries -p omics-introspect-cli
 
 # Enrich every finished seeded run (their manifests are in moto's CloudWatch Logs), as the Lambda would.
 log "enriching the seeded finished runs (enrich-run backfill --since 1d)"
@@ -36,6 +38,8 @@ else
   echo $! >"$LOCAL_API_PID_FILE"
   wait_until_answers "$LOCAL_API_URL/runs" "$(<"$LOCAL_API_PID_FILE")" 30 "$LOCAL_DIR/local-api.log" local-api || exit 1
 fi
+cli="$TARGET_DIR/debug/omics-introspect"
+cli=${cli#"$ROOT"/}
 echo
 bash "$ROOT/scripts/stack-status.sh" || true
 cat <<TXT
@@ -66,6 +70,19 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
 Enriched records: s3://$REPORTS_BUCKET_NAME/runs/<runId>/<uuid>/report.json.gz and DynamoDB table $RUNS_TABLE_NAME
 (pk RUN#<runId>, sk <uuid>) in moto; the fleet's views (day buckets, recent runs) in $FLEET_TABLE_NAME; live runs
 and batches in $LIVE_TABLE_NAME (track-run invoke --events FILE.jsonl feeds more, e.g. from synth-run --events).
+
+The same with the command line (tables; -o json prints the API's JSON; https URLs are SigV4-signed)
+  export OMICS_INTROSPECT_API_URL=$LOCAL_API_URL
+  $cli runs list --status completed
+  $cli runs get 1000001
+  $cli tasks list 1000006 --all -o json | jq length     # every page, a spinner on stderr
+  $cli tasks list 1000002 --status failed
+  $cli report 1000002                                   # cost, right-sizing, diagnosis
+  $cli compare 1000001 1000004
+  $cli fleet reports --from 2024-01-01 --to 2024-12-31
+  $cli fleet summary --by workflow --from 2024-01-01 --to 2024-12-31
+  $cli profile 5123907 --format nextflow
+  $cli progress 2000007 --watch 10                      # the live run, redrawn until it is final
 
 Use it from a shell:
   source .local/stack.env
