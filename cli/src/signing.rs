@@ -1,6 +1,6 @@
 //! SigV4 signing of API requests (service `execute-api`), as API Gateway's IAM authorization checks them.
 //!
-//! Credentials and region come from aws-config's default chain (environment, profiles and SSO, web identity,
+//! Credentials and region come from aws-config's default chain (environment, profiles with keys or roles, web identity,
 //! container and instance roles); the signature itself is `aws-sigv4`'s, the same code the AWS SDKs sign with.
 
 use std::time::SystemTime;
