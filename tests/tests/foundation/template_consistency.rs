@@ -396,7 +396,6 @@ fn every_function_is_a_workspace_binary_with_the_project_settings() {
         );
 
         let env = f.environment();
-        assert!(env.contains_key("POWERTOOLS_SERVICE_NAME"), "{who}");
         assert!(
             env.contains_key("AWS_RETRY_MODE") && env.contains_key("AWS_MAX_ATTEMPTS"),
             "{who}"
@@ -1073,4 +1072,48 @@ fn sample_events_match_the_routes_they_invoke() {
         unsampled.is_empty(),
         "functions without a sample event in events/: {unsampled:?}"
     );
+}
+
+/// The text of every non-test Rust source under `dir` (comments kept out), for "is this name read anywhere".
+fn source_text(dir: &Path, out: &mut String) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            source_text(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("source");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for line in code.lines() {
+                out.push_str(line.split("//").next().unwrap_or_default());
+                out.push('\n');
+            }
+        }
+    }
+}
+
+#[test]
+fn every_environment_variable_of_the_template_is_read_by_the_code() {
+    // Read by the AWS SDK or the Lambda runtime crates themselves, not by our code.
+    const READ_BY_LIBRARIES: &[&str] = &[
+        "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH",
+        "AWS_RETRY_MODE",
+        "AWS_MAX_ATTEMPTS",
+    ];
+    let mut code = String::new();
+    source_text(&root().join("shared/src"), &mut code);
+    source_text(&root().join("functions"), &mut code);
+    let template = Template::load();
+    for f in template.functions() {
+        for name in f.environment().keys() {
+            if READ_BY_LIBRARIES.contains(&name.as_str()) {
+                continue;
+            }
+            // A misspelt name (RIGHTSIZING_HEADROOM for RIGHT_SIZING_HEADROOM) is silently ignored at run time.
+            assert!(
+                code.contains(&format!("\"{name}\"")),
+                "{}: {name} is set in template.yaml but no code reads it",
+                f.binary
+            );
+        }
+    }
 }
