@@ -31,7 +31,7 @@ pub const LIST_REPORTS_PARAMS: &[&str] = &[
     "cursor",
 ];
 /// `GET /fleet/summary` parameters.
-pub const FLEET_SUMMARY_PARAMS: &[&str] = &["from", "to", "groupBy"];
+pub const FLEET_SUMMARY_PARAMS: &[&str] = &["from", "to", "groupBy", "format"];
 /// `GET /workflows/{workflowId}/profile` parameters.
 pub const PROFILE_PARAMS: &[&str] = &["runs", "headroom", "format"];
 

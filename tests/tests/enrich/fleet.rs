@@ -255,6 +255,24 @@ async fn fleet_routes_answer_over_enriched_runs_and_reconcile_with_the_reports()
     assert!((group_sum - num(&totals["totalUsd"])).abs() < 1e-6);
     assert!(summary["basis"].as_str().unwrap().contains("estimates"));
 
+    // The fleet page: the same totals, a bar segment per workflow and month with a cost, the groups' table.
+    let page = api
+        .get(&format!(
+            "/fleet/summary?from={from}&to={to}&groupBy=workflow&format=html"
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(html.contains("Fleet: 6 stored runs"), "{html}");
+    assert!(html.contains(&format!("${:.2}", num(&totals["totalUsd"]))));
+    assert!(html.contains(&w1) && html.contains("<svg") && !html.contains("<script"));
+    let segments = html.matches("<title>").count();
+    assert!((2..=6).contains(&segments), "{segments} cost segments");
+
     let by_month = api
         .get(&format!("/fleet/summary?from={from}&to={to}&groupBy=month"))
         .await

@@ -5,12 +5,15 @@
 //! - [`facts`]: a run's [`RunFacts`] from its record sections and groups.
 //! - [`rollup`]: `GET /fleet/summary` sums grouped by workflow, date, status, ...; [`batch`]: one batch's runs.
 //! - [`profile`]: a workflow's learned resource profile from its last completed runs.
+//! - [`chart`]: cost by group over time, the fleet page's stacked bars (SVG); [`page`]: the fleet page.
 //!
 //! Like the rest of [`crate::analysis`], pure: stored summaries in, answers out.
 
 pub mod batch;
+pub mod chart;
 pub mod facts;
 pub mod groups;
+pub mod page;
 pub mod profile;
 pub mod rollup;
 
