@@ -54,13 +54,10 @@ pub fn render_fleet_page(summary: &FleetSummary, series: &CostSeries) -> String 
 
 fn cards(page: &mut String, totals: &FleetTotals) {
     let cards = [
-        (format!("${:.2}", totals.total_usd), "total (known)"),
-        (format!("${:.2}", totals.compute_usd), "compute"),
-        (format!("${:.2}", totals.storage_usd), "storage"),
-        (
-            format!("${:.2}", totals.savings_usd),
-            "right-sizing savings",
-        ),
+        (dollars(totals.total_usd), "total (known)"),
+        (dollars(totals.compute_usd), "compute"),
+        (dollars(totals.storage_usd), "storage"),
+        (dollars(totals.savings_usd), "right-sizing savings"),
         (format!("{:.1}", totals.task_hours), "task-hours"),
         (totals.failed_tasks.to_string(), "failed tasks"),
         (totals.cached_tasks.to_string(), "cached tasks"),
