@@ -57,6 +57,7 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Submodules of `analysis/` and their layer.
 const ANALYSIS_LAYERS: &[(&str, u8)] = &[
+    ("html", 0),
     ("prices", 0),
     ("instances", 0),
     ("names", 0),
@@ -69,6 +70,7 @@ const ANALYSIS_LAYERS: &[(&str, u8)] = &[
     ("rightsizing", 3),
     ("compare", 4),
     ("fleet", 4),
+    ("compare_page", 5),
     ("tests", 9),
 ];
 

@@ -18,9 +18,11 @@
 //! enrichment builder can add them without holding every task twice.
 
 pub mod compare;
+pub mod compare_page;
 pub mod cost;
 pub mod diagnosis;
 pub mod fleet;
+pub mod html;
 pub mod instances;
 pub mod names;
 pub mod prices;

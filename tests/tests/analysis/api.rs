@@ -279,6 +279,31 @@ async fn reports_timelines_and_comparisons() {
     assert_eq!(bwa["delta"]["usd"], json!(-0.119315));
     assert_eq!(c["delta"]["tasks"], -21);
     assert_eq!(c["totalsB"]["computeUsd"], json!(1.54969));
+
+    // The compare page: the same comparison for people.
+    let page = api
+        .get(&format!(
+            "/runs/1000001/compare/1000002?uuid={}&otherUuid={}&format=html",
+            uuids["1000001"], uuids["1000002"]
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(html.contains("Run 1000001 vs run 1000002"), "{html}");
+    assert!(
+        html.contains("<td>sample_name</td><td>&quot;NA12878&quot;</td><td>&quot;HG002&quot;</td>")
+    );
+    assert!(
+        html.contains("<td class=\"delta down\">-$0.1193</td>"),
+        "BwaMem-0-1's Δ cost"
+    );
+    assert!(html.contains("<td>$1.55</td>"), "b's compute");
+    let bad = api.get("/runs/1000001/compare/1000002?format=pdf").await;
+    assert_eq!(bad.status, 400);
     let other = api.get("/runs/1000001/compare/8999999").await;
     assert_eq!(
         (other.status, error_code(&other).as_str()),

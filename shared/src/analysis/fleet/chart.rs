@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::rollup::GroupBy;
-use crate::analysis::timeline::svg::escape;
+use crate::analysis::html::escape;
 use crate::record::fleet_row::FleetRow;
 use crate::time::Timestamp;
 

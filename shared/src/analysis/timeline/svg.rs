@@ -29,22 +29,7 @@ pub fn colour(shade: Shade) -> &'static str {
     }
 }
 
-/// Escapes text for XML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::analysis::html::escape;
 
 /// `1h02m`, `4m05s`, `12s`.
 pub fn duration(seconds: f64) -> String {
