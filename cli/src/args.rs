@@ -202,6 +202,12 @@ pub struct CompareArgs {
     /// Run b's uuid.
     #[arg(long, value_parser = parse_uuid)]
     pub other_uuid: Option<String>,
+    /// Write the compare page (`?format=html`) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Open the --html file in the browser.
+    #[arg(long, requires = "html")]
+    pub open: bool,
 }
 
 /// `fleet ...`
@@ -277,6 +283,12 @@ pub struct FleetSummaryArgs {
     /// The stop-time window.
     #[command(flatten)]
     pub window: WindowArgs,
+    /// Write the fleet page (`?format=html`: cost by group over time) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Open the --html file in the browser.
+    #[arg(long, requires = "html")]
+    pub open: bool,
 }
 
 /// `fleet reports`

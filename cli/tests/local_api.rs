@@ -386,6 +386,34 @@ fn stored_records_report_compare_fleet_and_profile() {
     let table = api.ok(&reports_args);
     assert_eq!(table_rows(&table).len(), stored.len());
 
+    // The pages, saved as files.
+    let dir = std::env::temp_dir().join(format!("cli-pages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let compare_page = dir.join("compare.html");
+    api.ok(&[
+        "compare",
+        "1000001",
+        "1000002",
+        "--html",
+        compare_page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&compare_page).unwrap();
+    assert!(html.contains("Run 1000001 vs run 1000002"), "{html}");
+    let fleet_page = dir.join("fleet.html");
+    let mut page_args = vec![
+        "fleet",
+        "summary",
+        "--by",
+        "status",
+        "--html",
+        fleet_page.to_str().unwrap(),
+    ];
+    page_args.extend(window);
+    api.ok(&page_args);
+    let html = std::fs::read_to_string(&fleet_page).unwrap();
+    assert!(html.contains("<svg") && html.contains("FAILED"), "{html}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
     let nextflow = api.ok(&["profile", "5123907", "--format", "nextflow"]);
     assert!(nextflow.contains("withName"), "{nextflow}");
     let profile = api.json(&["profile", "5123907"]);

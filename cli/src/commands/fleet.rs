@@ -18,6 +18,18 @@ pub async fn fleet(context: &Context, command: FleetCommand) -> Result<(), CliEr
         FleetCommand::Summary(args) => {
             let mut query = vec![("groupBy", args.by.api_value().to_owned())];
             query.extend(window(&args.window)?);
+            if let Some(file) = &args.html {
+                let what = "the fleet page";
+                return super::report::save_page(
+                    context,
+                    "/fleet/summary",
+                    query,
+                    file,
+                    args.open,
+                    what,
+                )
+                .await;
+            }
             let summary = context.client.get_json("/fleet/summary", &query).await?;
             show(context, &summary, render::fleet_summary)
         }

@@ -24,26 +24,8 @@ pub async fn report(context: &Context, args: ReportArgs) -> Result<(), CliError>
         .collect();
 
     if let Some(file) = &args.html {
-        let mut html_query = query.clone();
-        html_query.push(("format", "html".to_owned()));
-        let answer = context.client.get(&path, &html_query).await?;
-        let answer = follow_redirect(context, answer).await?;
-        std::fs::write(file, &answer.body).map_err(|source| CliError::Write {
-            path: file.clone(),
-            source,
-        })?;
-        eprintln!(
-            "wrote the run page of {} to {} ({})",
-            args.run_id,
-            file.display(),
-            bytesize::ByteSize::b(answer.body.len() as u64)
-                .display()
-                .iec()
-        );
-        if args.open {
-            open_target(&file.display().to_string())?;
-        }
-        return Ok(());
+        let what = format!("the run page of {}", args.run_id);
+        return save_page(context, &path, query, file, args.open, &what).await;
     }
 
     if args.open {
@@ -68,7 +50,7 @@ pub async fn report(context: &Context, args: ReportArgs) -> Result<(), CliError>
     show(context, &record, render::report)
 }
 
-/// `compare A B`: GET /runs/{a}/compare/{b}.
+/// `compare A B`: GET /runs/{a}/compare/{b}; `--html FILE` saves the compare page.
 pub async fn compare(context: &Context, args: CompareArgs) -> Result<(), CliError> {
     let mut query = Vec::new();
     if let Some(uuid) = args.uuid {
@@ -77,11 +59,42 @@ pub async fn compare(context: &Context, args: CompareArgs) -> Result<(), CliErro
     if let Some(uuid) = args.other_uuid {
         query.push(("otherUuid", uuid));
     }
-    let compared = context
-        .client
-        .get_json(&format!("/runs/{}/compare/{}", args.a, args.b), &query)
-        .await?;
+    let path = format!("/runs/{}/compare/{}", args.a, args.b);
+    if let Some(file) = &args.html {
+        let what = format!("the compare page of {} and {}", args.a, args.b);
+        return save_page(context, &path, query, file, args.open, &what).await;
+    }
+    let compared = context.client.get_json(&path, &query).await?;
     show(context, &compared, render::comparison)
+}
+
+/// Fetches `path?...&format=html` (following a redirect to S3), writes it to `file` and opens it when `open`.
+pub(crate) async fn save_page(
+    context: &Context,
+    path: &str,
+    mut query: Vec<(&str, String)>,
+    file: &std::path::Path,
+    open: bool,
+    what: &str,
+) -> Result<(), CliError> {
+    query.push(("format", "html".to_owned()));
+    let answer = context.client.get(path, &query).await?;
+    let answer = follow_redirect(context, answer).await?;
+    std::fs::write(file, &answer.body).map_err(|source| CliError::Write {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    eprintln!(
+        "wrote {what} to {} ({})",
+        file.display(),
+        bytesize::ByteSize::b(answer.body.len() as u64)
+            .display()
+            .iec()
+    );
+    if open {
+        open_target(&file.display().to_string())?;
+    }
+    Ok(())
 }
 
 /// A record too large for a response body comes as 303 to a presigned S3 URL; that URL is fetched without the
