@@ -163,8 +163,12 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 /// `{"A": 1, "B": 2}` as `A 1, B 2`.
 pub fn counts(value: Option<&Value>) -> String {
     match value.and_then(Value::as_object) {
+        // Sorted by status here: whether serde_json keeps the API's order depends on features other crates of
+        // the build turn on (`preserve_order`).
         Some(map) if !map.is_empty() => map
             .iter()
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
             .map(|(key, count)| format!("{key} {count}"))
             .collect::<Vec<_>>()
             .join(", "),
