@@ -10,7 +10,7 @@ source "$STACK_ENV"
 set +a
 
 log "building local-api, enrich-run, track-run and synth-run"
-build_binaries -p local-api -p enrich-run -p track-run
+build_binaries -p local-api -p enrich-run -p track-run -p render-run-page
 # Separately: cargo applies `--bin` to every package named with it.
 build_binaries -p omics-introspect-tests --bin synth-run
 log "building the omics-introspect command line"
@@ -21,6 +21,12 @@ log "enriching the seeded finished runs (enrich-run backfill --since 1d)"
 "$TARGET_DIR/debug/enrich-run" backfill --since 1d || log "backfill reported failures (see above)" >&2
 # Records stored by an older checkout on a long-lived stack join the fleet index (items already indexed are skipped).
 "$TARGET_DIR/debug/enrich-run" reindex >/dev/null || log "reindex reported failures" >&2
+# Their pages (report.html beside each record), as render-run-page does on each Run Enriched event in AWS.
+log "drawing the stored runs' pages (render-run-page invoke --run-id ...)"
+for run_dir in "$ROOT"/tests/fixtures/runs/*/; do
+  run_id=$(basename "$run_dir")
+  "$TARGET_DIR/debug/render-run-page" invoke --run-id "$run_id" >/dev/null 2>&1 || true
+done
 
 # A live run: a 300-task synthetic run still RUNNING, seeded into the emulator (names of its running tasks), and
 # its HealthOmics events folded by track-run as the Lambda would from the queue.
@@ -62,6 +68,9 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
   curl -s $LOCAL_API_URL/runs/1000001/report                   # the enriched record (S3 + DynamoDB in moto)
   curl -s $LOCAL_API_URL/runs/1000004/manifest?limit=5
   curl -s "$LOCAL_API_URL/runs/1000002/timeline?format=html" > timeline.html
+  curl -s "$LOCAL_API_URL/runs/1000002/report?format=html" > run.html   # the run page; /report/link presigns it
+  curl -s "$LOCAL_API_URL/runs/1000001/compare/1000004?format=html" > compare.html
+  curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&format=html" > fleet.html
   curl -s $LOCAL_API_URL/runs/1000001/compare/1000004
   curl -s "$LOCAL_API_URL/reports?from=2024-01-01&to=2024-12-31"   # every stored run, newest first
   curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&groupBy=workflow"

@@ -37,16 +37,18 @@ use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
 use crate::store::{
-    EventPublisher, FleetDays, LiveBatches, LiveRuns, RecentRuns, ReportStore, SummaryStore,
+    EventPublisher, FleetDays, LiveBatches, LiveRuns, RecentRuns, ReportStore, RunPages, SummaryStore,
 };
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).
 pub const ENRICH_RUN_FUNCTION: &str = "enrich-run";
 /// The function that follows live runs (SQS batches of HealthOmics events).
 pub const TRACK_RUN_FUNCTION: &str = "track-run";
+/// The function that draws each stored record's page (`Run Enriched` events of the stack's bus).
+pub const RENDER_RUN_PAGE_FUNCTION: &str = "render-run-page";
 
-/// Every Lambda function the stack deploys, by binary name: the API functions of [`ROUTES`], then `enrich-run`
-/// and `track-run`.
+/// Every Lambda function the stack deploys, by binary name: the API functions of [`ROUTES`], then `enrich-run`,
+/// `track-run` and `render-run-page`.
 pub fn functions() -> Vec<&'static str> {
     let mut functions: Vec<&'static str> = Vec::new();
     // A function may serve several routes (`query-fleet`): listed once, in route order.
@@ -57,6 +59,7 @@ pub fn functions() -> Vec<&'static str> {
     }
     functions.push(ENRICH_RUN_FUNCTION);
     functions.push(TRACK_RUN_FUNCTION);
+    functions.push(RENDER_RUN_PAGE_FUNCTION);
     functions
 }
 
@@ -101,6 +104,15 @@ const TRACK_RUN: &[&str] = &[
     EventPublisher::PUT_EVENTS,
 ];
 
+/// The record an event names (exactly that version), whether its page was drawn from it (HEAD, which S3 grants
+/// with `s3:GetObject`), and the page.
+const RENDER_RUN_PAGE: &[&str] = &[
+    ReportStore::GET_OBJECT,
+    ReportStore::GET_OBJECT_VERSION,
+    RunPages::GET_OBJECT,
+    RunPages::PUT_OBJECT,
+];
+
 /// The IAM actions `function` (a binary name from [`functions`]) calls: its route's actions ([`ROUTES`]), or
 /// `enrich-run`'s; `None` for anything that is not a deployed Lambda function (`local-api`, the test binaries).
 pub fn actions(function: &str) -> Option<&'static [&'static str]> {
@@ -109,6 +121,9 @@ pub fn actions(function: &str) -> Option<&'static [&'static str]> {
     }
     if function == TRACK_RUN_FUNCTION {
         return Some(TRACK_RUN);
+    }
+    if function == RENDER_RUN_PAGE_FUNCTION {
+        return Some(RENDER_RUN_PAGE);
     }
     ROUTES
         .iter()

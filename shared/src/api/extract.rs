@@ -181,6 +181,23 @@ impl RouteQuery for NoQuery {
     }
 }
 
+/// A route whose one query parameter is `?uuid=` (a run that reused its id).
+#[derive(Debug, Clone)]
+pub struct UuidQuery {
+    /// The uuid asked for.
+    pub uuid: Option<RunUuid>,
+}
+
+impl RouteQuery for UuidQuery {
+    const ALLOWED: &'static [&'static str] = &["uuid"];
+
+    fn parse(query: &QueryParams) -> Result<Self> {
+        Ok(Self {
+            uuid: uuid_param(query, "uuid")?,
+        })
+    }
+}
+
 /// An optional run uuid query parameter (`uuid`, `otherUuid`), validated; a 400 names the parameter.
 pub fn uuid_param(query: &QueryParams, name: &str) -> Result<Option<RunUuid>> {
     query

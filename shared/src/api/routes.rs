@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::store::{
-    FleetDays, FleetIndex, LiveBatches, LiveRuns, RecentRuns, ReportStore, SummaryStore,
+    FleetDays, FleetIndex, LiveBatches, LiveRuns, RecentRuns, ReportStore, RunPages, SummaryStore,
 };
 
 /// Largest request body read; the API's routes take none.
@@ -74,6 +74,15 @@ const STORED_RECORD: &[&str] = &[
     SummaryStore::QUERY,
     ReportStore::GET_OBJECT,
     ReportStore::GET_OBJECT_VERSION,
+];
+
+/// The stored record, or its page (`?format=html`: HEAD, GET and the presigned GET of `report.html`).
+const STORED_RECORD_AND_PAGE: &[&str] = &[
+    SummaryStore::GET_ITEM,
+    SummaryStore::QUERY,
+    ReportStore::GET_OBJECT,
+    ReportStore::GET_OBJECT_VERSION,
+    RunPages::GET_OBJECT,
 ];
 
 /// Every route of the API, in the order the OpenAPI document lists them.
@@ -126,12 +135,25 @@ pub static ROUTES: &[Route] = &[
         method: "GET",
         path_template: "/runs/{runId}/report",
         function: "get-run-report",
-        actions: STORED_RECORD,
+        actions: STORED_RECORD_AND_PAGE,
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
         fleet_table: false,
         live_table: false,
         handler: |method| on(method, handlers::get_run_report),
+    },
+    Route {
+        method: "GET",
+        path_template: "/runs/{runId}/report/link",
+        function: "get-run-report-link",
+        // The stored record's item (its uuid), then the page: HEAD (whether it is drawn) and the presigned GET,
+        // both `s3:GetObject`.
+        actions: &[SummaryStore::GET_ITEM, SummaryStore::QUERY, RunPages::GET_OBJECT],
+        cursor: CursorNeed::NotNeeded,
+        stored_records: true,
+        fleet_table: false,
+        live_table: false,
+        handler: |method| on(method, handlers::get_run_report_link),
     },
     Route {
         method: "GET",

@@ -9,6 +9,7 @@
 //!   the record as gzip JSON incrementally ([`write_report`]): memory is the rows plus the compressed output.
 //! - [`Enricher`] does one run end to end: GetRun, the manifest (waiting for a late one), the task list, failed
 //!   task details, then the idempotent writes of [`crate::store`].
+//! - [`pages`] draws each stored record's page for people (`report.html`), after the record is stored.
 //! - [`backfill`] finds the manifests of a time window; [`reindex`] rewrites summary items from stored records
 //!   (the fleet index of records written before it).
 //!
@@ -34,6 +35,7 @@ pub mod crash;
 mod enricher;
 #[cfg(test)]
 mod enricher_tests;
+pub mod pages;
 pub mod reindex;
 mod rows;
 mod summary;

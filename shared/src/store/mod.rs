@@ -1,6 +1,7 @@
 //! Where enriched runs are kept, and how the world hears about them.
 //!
-//! - [`ReportStore`]: the full record as gzip JSON in S3 at `runs/<runId>/<uuid>/report.json.gz`.
+//! - [`ReportStore`]: the full record as gzip JSON in S3 at `runs/<runId>/<uuid>/report.json.gz`; [`RunPages`]: its
+//!   page for people beside it (`report.html`).
 //! - [`SummaryStore`]: one DynamoDB item per run and uuid (pk `RUN#<runId>`, sk `<uuid>`), written with a
 //!   condition so a duplicate, older or less complete record never replaces a stored one.
 //! - [`FleetIndex`]: the fleet's global secondary indexes of that table (by workflow, stop month, batch, run
@@ -25,6 +26,7 @@ mod item;
 mod live_batches;
 mod live_runs;
 mod live_watch;
+mod pages;
 mod publisher;
 mod recent_runs;
 mod reports;
@@ -37,6 +39,7 @@ pub use fleet_views::FleetViews;
 pub use item::{ReportLocation, SummaryRecord};
 pub use live_batches::LiveBatches;
 pub use live_runs::{LIVE_DAYS, LiveRuns, MAX_SEGMENTS, SNAP_SHARDS};
+pub use pages::{RunPages, page_key};
 pub use publisher::{EventPublisher, RUN_ENRICHED, RUN_ENRICHED_SOURCE, run_enriched_detail};
 pub use recent_runs::RecentRuns;
 pub use reports::{ReportStore, report_key};

@@ -17,6 +17,7 @@ mod profile;
 mod progress;
 mod report;
 mod reports;
+mod run_page;
 mod stored;
 mod timeline;
 
@@ -33,6 +34,7 @@ pub use profile::workflow_profile_route;
 pub use progress::get_run_progress;
 pub use report::{MAX_INLINE_REPORT_BYTES, PRESIGNED_URL_TTL, get_run_report};
 pub use reports::list_reports;
+pub use run_page::{DEFAULT_LINK_SECONDS, LINK_SECONDS_VAR, get_run_report_link};
 pub use stored::{load_record, stored_record};
 pub use timeline::get_run_timeline;
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_with::skip_serializing_none;
 
 use crate::api::caching::{Freshness, JSON, cached_response, json_body};
-use crate::api::extract::{IfNoneMatch, Query, RunPath};
+use crate::api::extract::{IfNoneMatch, Query, RunPath, UuidQuery};
 use crate::api::observe::upstream;
 use crate::api::state::ApiState;
 use crate::api::state::SharedState;
@@ -26,7 +26,6 @@ use crate::store::{LiveRuns, RecentRuns, SummaryStore};
 use crate::time::Timestamp;
 use crate::track::{LiveReader, LiveView};
 
-use super::report::ReportQuery;
 
 /// The progress answer.
 #[skip_serializing_none]
@@ -57,7 +56,7 @@ struct ProgressBody {
 pub async fn get_run_progress(
     State(state): State<SharedState>,
     RunPath(run_id): RunPath,
-    Query(query): Query<ReportQuery>,
+    Query(query): Query<UuidQuery>,
 ) -> Result<Response> {
     let view = upstream(reader(&state)?.read(&run_id))
         .await?

@@ -2,7 +2,8 @@
 //!
 //! DynamoDB picks it (`?uuid=` among runs that reused the id, else the latest), S3 holds it. No HealthOmics call,
 //! so it works after HealthOmics has forgotten the run. A record larger than [`MAX_INLINE_REPORT_BYTES`] answers
-//! `303 See Other` with a presigned S3 URL (API Gateway and Lambda cap responses at 6 MB).
+//! `303 See Other` with a presigned S3 URL (API Gateway and Lambda cap responses at 6 MB). `?format=html` answers
+//! the run's page (`report.html`, drawn by `render-run-page` after the record is stored) the same way.
 
 use std::time::Duration;
 
@@ -29,18 +30,24 @@ pub const MAX_INLINE_REPORT_BYTES: u64 = 5 * 1024 * 1024;
 /// Lifetime of the presigned URL of a large record.
 pub const PRESIGNED_URL_TTL: Duration = Duration::from_secs(15 * 60);
 
-/// `?uuid=`.
+/// `?uuid=`, `?format=json|html`.
 #[derive(Debug)]
 pub struct ReportQuery {
-    pub(super) uuid: Option<RunUuid>,
+    uuid: Option<RunUuid>,
+    html: bool,
 }
 
 impl RouteQuery for ReportQuery {
-    const ALLOWED: &'static [&'static str] = &["uuid"];
+    const ALLOWED: &'static [&'static str] = &["uuid", "format"];
 
     fn parse(query: &QueryParams) -> Result<Self> {
         Ok(Self {
             uuid: uuid_param(query, "uuid")?,
+            html: match query.get("format") {
+                None | Some("json") => false,
+                Some("html") => true,
+                Some(_) => return Err(Error::invalid("format", "must be json or html")),
+            },
         })
     }
 }
@@ -52,6 +59,9 @@ pub async fn get_run_report(
     Query(query): Query<ReportQuery>,
 ) -> Result<Response> {
     let (record, reports) = stored_record(&state, &run_id, query.uuid.as_ref()).await?;
+    if query.html {
+        return super::run_page::page_response(&state, &run_id, &record.summary.uuid).await;
+    }
     if record.report.json_bytes > MAX_INLINE_REPORT_BYTES {
         let url = upstream(reports.presigned_url(&record.report, PRESIGNED_URL_TTL)).await?;
         let body = json!({
