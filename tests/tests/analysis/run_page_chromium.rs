@@ -53,7 +53,7 @@ fn write_page(run: &EnrichedRun, dir: &Path) -> (PathBuf, u64) {
 }
 
 /// Keeps a screenshot under `RUN_PAGE_PNG_DIR` (relative paths from the repository root), else in `dir`.
-fn screenshot(browser: &mut Browser, dir: &Path, name: &str) {
+fn screenshot(browser: &mut Browser, dir: &Path, name: &str, from: Option<&str>) {
     let png = match std::env::var_os("RUN_PAGE_PNG_DIR") {
         Some(out) => {
             let out = analysis_support::root().join(out);
@@ -65,7 +65,7 @@ fn screenshot(browser: &mut Browser, dir: &Path, name: &str) {
     browser.eval(
         "window.scrollTo(0, 0); document.getElementById('task-viewport').scrollTop = 0; true",
     );
-    browser.screenshot(&png, 2600.0);
+    browser.screenshot(&png, from, 3400.0);
     eprintln!("screenshot: {}", png.display());
 }
 
@@ -201,8 +201,8 @@ fn failed_fixture_run_page_works_in_chromium() {
 
     sort_by_cost(&mut browser, &run);
     filter_failed(&mut browser, &run);
+    screenshot(&mut browser, &dir, "run-page-1000002.png", None);
     copy_snippet(&mut browser, &run);
-    screenshot(&mut browser, &dir, "run-page-1000002.png");
     assert!(
         browser.errors.is_empty(),
         "page errors: {:?}",
@@ -303,11 +303,53 @@ fn hundred_thousand_task_run_page_works_in_chromium() {
         "(() => { const i = document.getElementById('name-filter'); i.value = '';
                   i.dispatchEvent(new Event('input')); return true; })()",
     );
+    // From the timeline down: the header and sections above look like the small run's; the timeline by task
+    // group and the table sorted by cost are what is new here.
+    screenshot(
+        &mut browser,
+        &dir,
+        "run-page-100000-tasks.png",
+        Some("#timeline"),
+    );
     copy_snippet(&mut browser, &run);
-    screenshot(&mut browser, &dir, "run-page-100000-tasks.png");
     assert!(
         browser.errors.is_empty(),
         "page errors: {:?}",
+        browser.errors
+    );
+}
+
+/// The policy is enforced, and this test would see it fail: the same page with one byte of its script changed
+/// runs nothing and reports the violation.
+#[test]
+fn a_script_that_does_not_match_its_hash_is_blocked() {
+    let Some(chromium) = browser() else { return };
+    let run = enriched_fixture("1000002");
+    let dir = work_dir("run-page-tampered");
+    let page = omics_introspect::analysis::run_page::render_run_page(&run).replacen(
+        "\n<script>",
+        "\n<script> ",
+        1,
+    );
+    let path = dir.join("run.html");
+    std::fs::write(&path, page).unwrap();
+    let mut browser = Browser::start(&chromium, &dir, 1280, 900);
+    browser.open(&path, "document.readyState === 'complete'");
+    let ready = browser.eval("window.__runPageReady === undefined");
+    assert_eq!(ready, json!(true), "the tampered script ran");
+    // The violation may be reported a moment after the load event.
+    for _ in 0..40 {
+        if !browser.errors.is_empty() {
+            break;
+        }
+        browser.eval("new Promise(done => setTimeout(() => done(true), 50))");
+    }
+    assert!(
+        browser
+            .errors
+            .iter()
+            .any(|e| e.contains("Content Security Policy")),
+        "no violation reported: {:?}",
         browser.errors
     );
 }

@@ -222,20 +222,27 @@ impl Browser {
         }
     }
 
-    /// A PNG of the page from its top, `height` CSS pixels tall at most (the whole page when it is shorter).
-    pub fn screenshot(&mut self, png: &Path, max_height: f64) {
+    /// A PNG of the page from the top of the element `from` (a CSS selector; `None`: the page's top), `height`
+    /// CSS pixels tall at most (less when the page ends first).
+    pub fn screenshot(&mut self, png: &Path, from: Option<&str>, max_height: f64) {
         let metrics = self.call("Page.getLayoutMetrics", json!({}));
         let width = metrics["cssContentSize"]["width"]
             .as_f64()
             .unwrap_or(1280.0);
-        let height = metrics["cssContentSize"]["height"]
+        let page_height = metrics["cssContentSize"]["height"]
             .as_f64()
-            .unwrap_or(800.0)
-            .min(max_height);
+            .unwrap_or(800.0);
+        let top = from.map_or(0.0, |selector| {
+            let script = format!(
+                "document.querySelector({selector:?}).getBoundingClientRect().top + window.scrollY"
+            );
+            self.eval(&script).as_f64().unwrap_or(0.0)
+        });
+        let height = (page_height - top).min(max_height);
         let shot = self.call(
             "Page.captureScreenshot",
             json!({"format": "png", "captureBeyondViewport": true,
-                   "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
+                   "clip": {"x": 0, "y": top, "width": width, "height": height, "scale": 1}}),
         );
         use base64::Engine as _;
         let bytes = base64::engine::general_purpose::STANDARD

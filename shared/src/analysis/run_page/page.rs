@@ -46,12 +46,16 @@ pub(super) fn write(run: &EnrichedRun, out: &mut impl Write) -> io::Result<()> {
     )
 }
 
-/// `$12.34`, or four decimals under a dollar (test runs cost cents).
+/// `$12.34`, `-$0.0042`: four decimals under a dollar (test runs cost cents), no `-0.00`.
 pub(super) fn usd(value: f64) -> String {
-    if value.abs() >= 1.0 || value == 0.0 {
-        format!("${value:.2}")
+    let sign = if value < 0.0 { "-" } else { "" };
+    let magnitude = value.abs();
+    if magnitude < 0.00005 {
+        "$0.00".to_owned()
+    } else if magnitude >= 1.0 {
+        format!("{sign}${magnitude:.2}")
     } else {
-        format!("${value:.4}")
+        format!("{sign}${magnitude:.4}")
     }
 }
 
@@ -360,19 +364,19 @@ fn group_row(
     let one = std::slice::from_ref(group);
     // The record's run-wide snippets say which engine applies; a group gets the same kinds, for itself alone.
     let mut buttons = String::new();
-    if sizing.nextflow_config.is_some() {
-        if let Some(text) = snippets::nextflow_config(one, sizing.headroom) {
-            buttons.push_str(&copy_button(
-                "Nextflow",
-                &text,
-                &format!("copy-nextflow-{i}"),
-            ));
-        }
+    if sizing.nextflow_config.is_some()
+        && let Some(text) = snippets::nextflow_config(one, sizing.headroom)
+    {
+        buttons.push_str(&copy_button(
+            "Nextflow",
+            &text,
+            &format!("copy-nextflow-{i}"),
+        ));
     }
-    if sizing.wdl_runtime.is_some() {
-        if let Some(text) = snippets::wdl_runtime(one, sizing.headroom) {
-            buttons.push_str(&copy_button("WDL", &text, &format!("copy-wdl-{i}")));
-        }
+    if sizing.wdl_runtime.is_some()
+        && let Some(text) = snippets::wdl_runtime(one, sizing.headroom)
+    {
+        buttons.push_str(&copy_button("WDL", &text, &format!("copy-wdl-{i}")));
     }
     let recommended = match (
         &group.recommended_instance_type,
@@ -400,6 +404,9 @@ fn group_row(
         opt(group.savings_usd, usd),
     )
 }
+
+/// Failed tasks shown as open cards before the rest fold away.
+const CARDS_SHOWN: usize = 5;
 
 fn diagnosis(
     run: &EnrichedRun,
@@ -456,7 +463,15 @@ fn diagnosis(
             diagnosis.failed_task_count
         )?;
     }
-    for task in &diagnosis.tasks {
+    for (i, task) in diagnosis.tasks.iter().enumerate() {
+        // A run with many failures shows the first few; the rest wait behind one click.
+        if i == CARDS_SHOWN {
+            writeln!(
+                out,
+                "<details class=\"more\"><summary>{} more failed task(s)</summary>",
+                diagnosis.tasks.len() - CARDS_SHOWN
+            )?;
+        }
         let first = if task.first {
             " <span class=\"badge first\">first failure</span>"
         } else {
@@ -514,6 +529,9 @@ fn diagnosis(
         )?;
         writeln!(out, "{}</article>", log_tail(&task.log_tail, task.first))?;
     }
+    if diagnosis.tasks.len() > CARDS_SHOWN {
+        out.write_all(b"</details>\n")?;
+    }
     out.write_all(b"</section>\n")
 }
 
@@ -548,8 +566,8 @@ fn task_table(run: &EnrichedRun, out: &mut impl Write) -> io::Result<()> {
         ("instanceType", "instance", false),
         ("cpus", "vCPU", true),
         ("memoryGiB", "GiB", true),
-        ("peakCpus", "peak vCPU", true),
-        ("peakMemoryGiB", "peak GiB", true),
+        ("peakCpus", "max vCPU", true),
+        ("peakMemoryGiB", "max GiB", true),
         ("queuedSeconds", "queued", true),
         ("runningSeconds", "running", true),
         ("costUsd", "cost", true),
@@ -568,7 +586,7 @@ fn task_table(run: &EnrichedRun, out: &mut impl Write) -> io::Result<()> {
     for (key, label, numeric) in headers {
         write!(
             out,
-            "<th data-col=\"{key}\"{} aria-sort=\"none\"><button type=\"button\">{label}</button></th>",
+            "<th data-col=\"{key}\"{} aria-sort=\"none\"><button type=\"button\" title=\"sort by {label}\">{label}</button></th>",
             if numeric { " class=\"num\"" } else { "" }
         )?;
     }

@@ -38,8 +38,10 @@
     return sec + "s";
   }
 
-  function money(v) {
-    return "$" + (Math.abs(v) >= 1 || v === 0 ? v.toFixed(2) : v.toFixed(4));
+  function money(v) { // as the server renders it: -$0.0042, $12.34, never -0.00
+    var m = Math.abs(v);
+    if (m < 0.00005) return "$0.00";
+    return (v < 0 ? "-$" : "$") + (m >= 1 ? m.toFixed(2) : m.toFixed(4));
   }
 
   function text(row, key) {

@@ -212,3 +212,13 @@ fn the_page_streams_and_the_string_form_is_the_same() {
     write_run_page(&run, &mut bytes).unwrap();
     assert_eq!(String::from_utf8(bytes).unwrap(), render_run_page(&run));
 }
+
+#[test]
+fn money_reads_like_money() {
+    use super::page::usd;
+    assert_eq!(usd(1234.5), "$1234.50");
+    assert_eq!(usd(0.0042), "$0.0042");
+    assert_eq!(usd(-239.4232), "-$239.42");
+    assert_eq!(usd(-0.0), "$0.00");
+    assert_eq!(usd(-0.000001), "$0.00");
+}
