@@ -22,7 +22,7 @@
 //! 8. `iam`: the IAM actions each function calls (names the action constants of every layer below).
 //!
 //! Inside `analysis/`, bottom to top: the leaves (`prices`, `instances`, `names`, `lenient`), then `settings`
-//! and `snippets`, then `cost`, `diagnosis` and `timeline`, then `rightsizing`, then `compare` and `fleet`. `analysis/mod.rs`
+//! and `snippets`, then `cost`, `diagnosis` and `timeline`, then `rightsizing`, then `compare` and `fleet`, then `run_page` (the page draws all of them). `analysis/mod.rs`
 //! (the facade that re-exports and combines them) and the test-only `tests` module stand above all of them
 //! (unit tests of a submodule may use the fixtures in `tests`).
 
@@ -71,6 +71,7 @@ const ANALYSIS_LAYERS: &[(&str, u8)] = &[
     ("compare", 4),
     ("fleet", 4),
     ("compare_page", 5),
+    ("run_page", 5),
     ("tests", 9),
 ];
 

@@ -12,6 +12,7 @@
 //! - [`diagnosis`]: failed tasks in failure order, classified, with the next step to try.
 //! - [`timeline`]: an SVG Gantt chart or an HTML page of it.
 //! - [`compare`]: two stored runs side by side.
+//! - [`run_page`]: the self-contained HTML page of a run, for people.
 //! - [`prices`], [`instances`], [`settings`]: the price table, the instance catalogue, the settings passed in.
 //!
 //! [`Analyzer`] computes the report sections (cost, right-sizing, diagnosis) while tasks stream past, so the
@@ -27,6 +28,7 @@ pub mod instances;
 pub mod names;
 pub mod prices;
 pub mod rightsizing;
+pub mod run_page;
 pub mod settings;
 pub mod snippets;
 pub mod timeline;

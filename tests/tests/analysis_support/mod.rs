@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod devtools;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -221,4 +223,100 @@ pub fn pixels(png: &Path, colours: &[[u8; 3]]) -> Pixels {
         }
     }
     stats
+}
+
+/// The record enrichment would store for a run given as bodies (GetRun, GetRunTask) and manifest lines: built by
+/// the real [`EnrichmentBuilder`] with the bundled prices, so tasks carry manifest metrics and costs and the head
+/// carries the cost, right-sizing and diagnosis sections. `log` gives a failed task's log lines (oldest first).
+pub fn enriched_record(
+    run: &Value,
+    tasks: &[Value],
+    manifest: &[String],
+    log: impl Fn(u64) -> Vec<String>,
+) -> EnrichedRun {
+    use omics_introspect::RunId;
+    use omics_introspect::analysis::Settings;
+    use omics_introspect::enrich::{
+        BuildInputs, EnrichmentBuilder, LOG_TAIL_LINES, LogTail, MAX_FAILED_DETAILS, ManifestRead,
+        TaskListing, gunzip, sha256_hex,
+    };
+    use omics_introspect::manifest::{ManifestPage, ManifestRecord, ParseWarnings, parse_line};
+    use omics_introspect::omics::{Run, Task};
+
+    let text = |k: &str| run.get(k).and_then(Value::as_str).unwrap_or_default();
+    let mut builder = EnrichmentBuilder::new(
+        RunId::parse(text("id")).expect("a numeric run id"),
+        RunUuid::parse(text("uuid")).expect("a well-formed uuid"),
+        "/aws/omics/WorkflowLog",
+    );
+    builder.set_api_run(serde_json::from_value::<Run>(run.clone()).expect("a GetRun body"));
+    let mut page = ManifestPage::default();
+    let mut warnings = ParseWarnings::default();
+    for line in manifest {
+        match parse_line(line) {
+            Ok(ManifestRecord::Run(r)) => page.run = Some(*r),
+            Ok(ManifestRecord::Task(t)) => page.tasks.push(*t),
+            Err(_) => warnings.malformed_lines += 1,
+        }
+    }
+    builder.add_manifest_page(page);
+    let raw: String = manifest.iter().map(|l| format!("{l}\n")).collect();
+    builder.finish_manifest(ManifestRead {
+        found: !manifest.is_empty(),
+        lines: manifest.len() as u64,
+        digest: (!manifest.is_empty()).then(|| format!("sha256:{}", sha256_hex(raw.as_bytes()))),
+        warnings,
+    });
+    let bodies: Vec<Task> = tasks
+        .iter()
+        .map(|t| serde_json::from_value(t.clone()).expect("a GetRunTask body"))
+        .collect();
+    builder.set_listing(TaskListing::new(TaskListing::LISTED, "built by the tests"));
+    builder.mark_list_attempted();
+    builder.add_task_page(bodies.clone());
+    builder.mark_tasks_listed();
+    for id in builder.failed_task_ids(MAX_FAILED_DETAILS) {
+        let detail = bodies
+            .iter()
+            .find(|t| t.task_id.as_deref() == Some(id.to_string().as_str()))
+            .cloned();
+        let mut lines = log(id);
+        let note = lines.is_empty().then(|| "no log".to_owned());
+        let keep = usize::try_from(LOG_TAIL_LINES).unwrap_or(50);
+        lines.drain(..lines.len().saturating_sub(keep));
+        builder.add_failed_detail(id, detail, LogTail { lines, note });
+    }
+    let status = RunStatus::from_api(text("status"));
+    let built = builder
+        .build(
+            BuildInputs {
+                status,
+                fallback_enriched_at: (chrono::Utc::now(), "clock"),
+                workflow_name: None,
+            },
+            &Settings::default(),
+        )
+        .expect("building the record");
+    serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap()
+}
+
+/// The fixture run `run_id` as enrichment stores it ([`enriched_record`]), with its `task-logs/<id>.log` files.
+pub fn enriched_fixture(run_id: &str) -> EnrichedRun {
+    let dir = root().join("tests/fixtures/runs").join(run_id);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let run: Value = serde_json::from_str(&read("run.json").unwrap()).unwrap();
+    let tasks: Value = serde_json::from_str(&read("tasks.json").unwrap()).unwrap();
+    let manifest: Vec<String> = read("manifest.jsonl")
+        .map(|m| {
+            m.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    enriched_record(&run, tasks.as_array().unwrap(), &manifest, |id| {
+        read(&format!("task-logs/{id}.log"))
+            .map(|log| log.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    })
 }
