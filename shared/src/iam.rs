@@ -37,7 +37,8 @@ use crate::manifest::ManifestPages;
 use crate::omics::HealthOmics;
 use crate::pricing::PriceList;
 use crate::store::{
-    EventPublisher, FleetDays, LiveBatches, LiveRuns, RecentRuns, ReportStore, RunPages, SummaryStore,
+    EventPublisher, FleetDays, LiveBatches, LiveRuns, RecentRuns, ReportStore, RunPages,
+    SummaryStore,
 };
 
 /// The function that is not behind an API route: it enriches finished runs (EventBridge).

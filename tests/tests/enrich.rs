@@ -21,9 +21,9 @@ mod late_manifest;
 mod live_progress;
 #[path = "enrich/live_store.rs"]
 mod live_store;
-#[path = "enrich/run_page.rs"]
-mod run_page;
 #[path = "enrich/pricing.rs"]
 mod pricing;
 #[path = "enrich/quota.rs"]
 mod quota;
+#[path = "enrich/run_page.rs"]
+mod run_page;

@@ -73,10 +73,15 @@ async fn main() -> anyhow::Result<()> {
                 }
                 (None, Some(run_id)) => {
                     let run_id = RunId::parse(&run_id).context("--run-id")?;
-                    let uuid = uuid.map(|u| RunUuid::parse(&u)).transpose().context("--uuid")?;
+                    let uuid = uuid
+                        .map(|u| RunUuid::parse(&u))
+                        .transpose()
+                        .context("--uuid")?;
                     let summaries =
                         SummaryStore::new(clients.dynamodb.clone(), config.runs_table()?);
-                    drawer.draw_stored(&summaries, &run_id, uuid.as_ref()).await?
+                    drawer
+                        .draw_stored(&summaries, &run_id, uuid.as_ref())
+                        .await?
                 }
                 (None, None) => anyhow::bail!("--event or --run-id"),
             };

@@ -148,7 +148,11 @@ pub static ROUTES: &[Route] = &[
         function: "get-run-report-link",
         // The stored record's item (its uuid), then the page: HEAD (whether it is drawn) and the presigned GET,
         // both `s3:GetObject`.
-        actions: &[SummaryStore::GET_ITEM, SummaryStore::QUERY, RunPages::GET_OBJECT],
+        actions: &[
+            SummaryStore::GET_ITEM,
+            SummaryStore::QUERY,
+            RunPages::GET_OBJECT,
+        ],
         cursor: CursorNeed::NotNeeded,
         stored_records: true,
         fleet_table: false,

@@ -65,10 +65,11 @@ impl PageDrawer {
     /// Handles one `Run Enriched` event (as its EventBridge JSON); the answer line of the invocation.
     pub async fn handle_event(&self, event: Value) -> Result<Value> {
         let detail = event.get("detail").cloned().unwrap_or(Value::Null);
-        let enriched: Enriched = serde_json::from_value(detail).map_err(|e| Error::InvalidInput {
-            field: "detail".into(),
-            message: format!("not a Run Enriched event: {e}"),
-        })?;
+        let enriched: Enriched =
+            serde_json::from_value(detail).map_err(|e| Error::InvalidInput {
+                field: "detail".into(),
+                message: format!("not a Run Enriched event: {e}"),
+            })?;
         let run_id = RunId::parse(&enriched.run_id).map_err(|e| Error::InvalidInput {
             field: "detail.runId".into(),
             message: e.to_string(),
@@ -113,8 +114,9 @@ impl PageDrawer {
         }
         let record: EnrichedRun = {
             let json = gunzip(&self.reports.get(location).await?)?;
-            serde_json::from_slice(&json)
-                .map_err(|e| Error::Internal(format!("stored record is not an enriched run: {e}")))?
+            serde_json::from_slice(&json).map_err(|e| {
+                Error::Internal(format!("stored record is not an enriched run: {e}"))
+            })?
         };
         let tasks = record.tasks.len();
         let gzip = page_gzip(&record)?;

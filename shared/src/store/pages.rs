@@ -34,7 +34,13 @@ fn failed<E>(key: &str) -> impl FnOnce(aws_sdk_s3::error::SdkError<E>) -> Error 
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    move |e| Error::from_sdk(SERVICE, e, Lookup::within(REPORTS_BUCKET_NAME, "run page", key))
+    move |e| {
+        Error::from_sdk(
+            SERVICE,
+            e,
+            Lookup::within(REPORTS_BUCKET_NAME, "run page", key),
+        )
+    }
 }
 
 impl RunPages {
@@ -87,7 +93,12 @@ impl RunPages {
                     .and_then(|m| m.get(RECORD_SHA).cloned())
                     .unwrap_or_default(),
             )),
-            Err(e) if e.as_service_error().is_some_and(HeadObjectError::is_not_found) => Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(HeadObjectError::is_not_found) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(failed(&key)(e)),
         }
     }

@@ -60,13 +60,22 @@ async fn the_page_is_drawn_after_the_record_and_opens_from_a_presigned_link() {
         format!("/runs/{run_id}/report/link"),
     ] {
         let response = api.get(&path).await;
-        assert_eq!((response.status, error_code(&response).as_str()), (404, "NotFound"), "{path}");
+        assert_eq!(
+            (response.status, error_code(&response).as_str()),
+            (404, "NotFound"),
+            "{path}"
+        );
         let message = response.json().unwrap()["error"]["message"].clone();
-        assert!(message.as_str().unwrap().contains("render-run-page"), "{message}");
+        assert!(
+            message.as_str().unwrap().contains("render-run-page"),
+            "{message}"
+        );
     }
 
     // The Run Enriched event as EventBridge delivers it: the item as stored.
-    let item = enrich_support::item(&setup, &run_id, &uuid).await.expect("stored item");
+    let item = enrich_support::item(&setup, &run_id, &uuid)
+        .await
+        .expect("stored item");
     let report = json!({
         "bucket": setup.config.reports_bucket().unwrap(),
         "key": enrich_support::s(&item, "reportKey"),
@@ -81,31 +90,60 @@ async fn the_page_is_drawn_after_the_record_and_opens_from_a_presigned_link() {
     });
     let drawer = PageDrawer::new(&setup.clients, &setup.config).unwrap();
     let drawn = drawer.handle_event(event.clone()).await.unwrap();
-    assert_eq!((drawn["outcome"].as_str(), drawn["tasks"].as_u64()), (Some("written"), Some(40)), "{drawn}");
+    assert_eq!(
+        (drawn["outcome"].as_str(), drawn["tasks"].as_u64()),
+        (Some("written"), Some(40)),
+        "{drawn}"
+    );
     let again = drawer.handle_event(event).await.unwrap();
-    assert_eq!(again["outcome"], "unchanged", "a duplicated event redraws nothing");
+    assert_eq!(
+        again["outcome"], "unchanged",
+        "a duplicated event redraws nothing"
+    );
 
     // Served by the API.
     let page = api.get(&format!("/runs/{run_id}/report?format=html")).await;
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let html = String::from_utf8(page.body).unwrap();
-    assert!(html.contains("Content-Security-Policy") && html.contains(&run_id), "{}", &html[..500.min(html.len())]);
+    assert!(
+        html.contains("Content-Security-Policy") && html.contains(&run_id),
+        "{}",
+        &html[..500.min(html.len())]
+    );
 
     // Presigned: the browser's request carries no signature header.
-    let link = api.get(&format!("/runs/{run_id}/report/link?uuid={uuid}")).await;
+    let link = api
+        .get(&format!("/runs/{run_id}/report/link?uuid={uuid}"))
+        .await;
     assert_eq!(link.status, 200);
     let body: Value = link.json().unwrap();
     assert_eq!(body["uuid"], uuid.as_str());
-    let expires = chrono::DateTime::parse_from_rfc3339(body["expiresAt"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(body["expiresAt"].as_str().unwrap()).unwrap();
     let lifetime = expires.timestamp() - chrono::Utc::now().timestamp();
-    assert!((800..=900).contains(&lifetime), "15 minutes by default: {lifetime} s");
+    assert!(
+        (800..=900).contains(&lifetime),
+        "15 minutes by default: {lifetime} s"
+    );
     let url = body["url"].as_str().unwrap();
-    assert!(url.contains("X-Amz-Signature=") && url.contains("report.html"), "{url}");
+    assert!(
+        url.contains("X-Amz-Signature=") && url.contains("report.html"),
+        "{url}"
+    );
     let (base, path) = split_url(url);
     let object = http_request(base, "GET", path, None).await.unwrap();
     assert_eq!(object.status, 200);
-    assert_eq!(object.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        object.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert_eq!(object.header("content-encoding"), Some("gzip"));
-    assert_eq!(String::from_utf8(gunzip(&object.body).unwrap()).unwrap(), html);
+    assert_eq!(
+        String::from_utf8(gunzip(&object.body).unwrap()).unwrap(),
+        html
+    );
 }

@@ -26,7 +26,6 @@ use crate::store::{LiveRuns, RecentRuns, SummaryStore};
 use crate::time::Timestamp;
 use crate::track::{LiveReader, LiveView};
 
-
 /// The progress answer.
 #[skip_serializing_none]
 #[derive(Debug, Serialize)]
