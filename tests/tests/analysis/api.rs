@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 /// Seeds fixture `run_id` into the emulator under a fresh uuid (so reruns on a long-lived stack never meet an
 /// older record) and returns the uuid.
-async fn seed_fixture(emulator_url: &str, run_id: &str) -> String {
+pub(crate) async fn seed_fixture(emulator_url: &str, run_id: &str) -> String {
     let dir = root().join("tests/fixtures/runs").join(run_id);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
     let run: Value = serde_json::from_str(&read("run.json")).unwrap();

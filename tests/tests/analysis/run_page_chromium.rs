@@ -353,3 +353,56 @@ fn a_script_that_does_not_match_its_hash_is_blocked() {
         browser.errors
     );
 }
+
+/// A seeded run's page as a scientist gets it: the fixture run 1000002 enriched on the stack, its page drawn by
+/// `render-run-page`'s code, the link from `GET /runs/{runId}/report/link` opened in Chromium straight from S3
+/// (moto; no credentials, the page gzip-encoded as stored).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_seeded_runs_page_opens_from_its_presigned_link() {
+    let Some(chromium) = browser() else { return };
+    let emu = crate::enrich_support::emulator(false).await;
+    let setup = crate::enrich_support::setup(emu.url(), std::time::Duration::from_secs(5)).await;
+    let uuid = crate::api::seed_fixture(emu.url(), "1000002").await;
+    let answer = setup
+        .enricher
+        .handle_event(crate::enrich_support::run_event(
+            "1000002",
+            Some(&uuid),
+            "FAILED",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(answer["outcome"], "written", "{answer}");
+    let summaries = omics_introspect::store::SummaryStore::new(
+        setup.clients.dynamodb.clone(),
+        setup.config.runs_table().unwrap(),
+    );
+    let run_id = omics_introspect::ids::RunId::parse("1000002").unwrap();
+    let record_uuid = omics_introspect::record::RunUuid::parse(&uuid).unwrap();
+    let drawer =
+        omics_introspect::enrich::pages::PageDrawer::new(&setup.clients, &setup.config).unwrap();
+    drawer
+        .draw_stored(&summaries, &run_id, Some(&record_uuid))
+        .await
+        .unwrap();
+    let api = crate::api_support::LocalApi::start(omics_introspect::api::ApiState::new(
+        setup.clients.clone(),
+        setup.config.clone(),
+        None,
+    ))
+    .await;
+    let link = api
+        .get(&format!("/runs/1000002/report/link?uuid={uuid}"))
+        .await;
+    assert_eq!(link.status, 200);
+    let url = link.json().unwrap()["url"].as_str().unwrap().to_owned();
+
+    let dir = work_dir("run-page-link");
+    let mut browser = Browser::start(&chromium, &dir, 1280, 900);
+    browser.open_url(&url, "window.__runPageReady");
+    let drawn = browser.eval(DRAWN_IDS);
+    assert_eq!(drawn.as_array().unwrap().len(), 10, "every task row drawn");
+    let title = browser.eval("document.title");
+    assert!(title.as_str().unwrap().contains("1000002"), "{title}");
+    assert!(browser.errors.is_empty(), "{:?}", browser.errors);
+}

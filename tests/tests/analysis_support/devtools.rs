@@ -202,7 +202,11 @@ impl Browser {
 
     /// Opens `page` and waits until `ready` (an expression) is truthy; its value when it is.
     pub fn open(&mut self, page: &Path, ready: &str) -> Value {
-        let url = format!("file://{}", page.display());
+        self.open_url(&format!("file://{}", page.display()), ready)
+    }
+
+    /// Opens `url` (a presigned link, say) and waits until `ready` is truthy; its value when it is.
+    pub fn open_url(&mut self, url: &str, ready: &str) -> Value {
         self.call("Page.navigate", json!({"url": url}));
         let started = Instant::now();
         loop {
@@ -214,8 +218,7 @@ impl Browser {
             }
             assert!(
                 started.elapsed() < Duration::from_secs(120),
-                "{} never became ready; errors: {:?}",
-                page.display(),
+                "{url} never became ready; errors: {:?}",
                 self.errors
             );
             std::thread::sleep(Duration::from_millis(50));
