@@ -480,6 +480,8 @@ def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index:
     tails = min(failed, 100)
     return {
         "label": label,
+        "run_id": run_id,
+        "uuid": uuid,
         "tasks": tasks,
         "shape": shape,
         "failed": failed,
@@ -1035,6 +1037,122 @@ def render_track(t: dict) -> str:
     return "\n".join(rows) + "\n"
 
 
+PAGE_TARGET_MS = 2000.0
+
+
+def chromium_ready_ms(html: Path, workdir: Path, runs: int = 3) -> list[float]:
+    """Times from navigation start until the run page's script is ready (`window.__runPageReady`, set once the
+    table is drawn), in headless Chromium driven over the DevTools protocol; one fresh load per run."""
+    import shutil
+    import websocket  # websocket-client, from tests/python/requirements-bench.txt
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise RuntimeError("chromium is not installed (apt-get install chromium): no run page row")
+    profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
+    err = workdir / "chromium.err"
+    with err.open("w") as stderr:
+        process = subprocess.Popen(
+            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--remote-debugging-port=0", "--remote-allow-origins=*", f"--user-data-dir={profile}",
+             "--window-size=1280,900", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: "DevTools listening on" in err.read_text() or None, "chromium", timeout=30)
+        browser_ws = next(line.split()[-1] for line in err.read_text().splitlines() if "DevTools listening on" in line)
+        port = int(browser_ws.split(":")[2].split("/")[0])
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        page = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+        ws = websocket.create_connection(page, timeout=60)
+        ids = iter(range(1, 1_000_000))
+
+        def call(method: str, params: dict) -> dict:
+            ident = next(ids)
+            ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+            while True:
+                message = json.loads(ws.recv())
+                if message.get("id") == ident:
+                    return message.get("result", {})
+
+        times = []
+        for _ in range(runs):
+            call("Page.navigate", {"url": html.resolve().as_uri()})
+            started = time.monotonic()
+            while True:
+                value = call("Runtime.evaluate", {"expression": "window.__runPageReady", "returnByValue": True})
+                ready = value.get("result", {}).get("value")
+                if isinstance(ready, (int, float)):
+                    times.append(float(ready))
+                    break
+                if time.monotonic() - started > 120:
+                    raise RuntimeError(f"the run page never became ready ({html})")
+                time.sleep(0.05)
+        ws.close()
+        return times
+    finally:
+        process.kill()
+        process.wait()
+
+
+def bench_page(stack: "Stack", target: Path, workdir: Path, results: list[dict]) -> dict | None:
+    """The largest pipeline run's page: `render-run-page invoke` (release; reads the stored record, writes
+    report.html) measured like enrich-run, then the page opened in headless Chromium."""
+    binary = target / "render-run-page"
+    candidates = [r for r in results if r["shape"] == "pipeline" and not r["failed"]]
+    if not binary.exists() or not candidates:
+        log(f"{binary} missing or no pipeline run: no run page row")
+        return None
+    run = max(candidates, key=lambda r: r["tasks"])
+    run_id, uuid = run["run_id"], run["uuid"]
+    log(f"run page: render-run-page invoke --run-id {run_id} ({run['tasks']} tasks)")
+    out = workdir / "render-run-page.out"
+    with out.open("w") as stdout, (workdir / "render-run-page.err").open("w") as stderr:
+        measured = run_measured([str(binary), "invoke", "--run-id", run_id, "--uuid", uuid],
+                                dict(stack.function_env(), RUST_LOG="warn"), stdout, stderr, timeout=600)
+    if measured["code"] != 0:
+        raise RuntimeError(f"render-run-page failed: {(workdir / 'render-run-page.err').read_text()[-2000:]}")
+    answer = json.loads(out.read_text().strip().splitlines()[-1])
+    import boto3
+    import gzip
+
+    s3 = boto3.client("s3", endpoint_url=stack.moto_url, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    bucket = stack.base_env["REPORTS_BUCKET_NAME"]
+    body = s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/{uuid}/report.html")["Body"].read()
+    html = workdir / "run-page.html"
+    html.write_bytes(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+    log(f"run page: {html.stat().st_size:,} bytes of HTML; opening it in headless Chromium")
+    ready = chromium_ready_ms(html, workdir)
+    return dict(tasks=run["tasks"], answer=answer, measured=measured, html_bytes=html.stat().st_size,
+                ready_ms=ready)
+
+
+def render_page(p: dict) -> str:
+    ready = sorted(p["ready_ms"])
+    median = ready[len(ready) // 2]
+    m = p["measured"]
+    rows = [
+        f"## The run page of a {p['tasks']:,}-task run (`render-run-page invoke`, release; headless Chromium)",
+        "",
+        "`render-run-page` reads the stored record from S3 (moto) and writes `report.html` (gzip) beside it, as it does "
+        "on each `Run Enriched` event; the page is then opened from disk in Debian's headless Chromium over the "
+        f"DevTools protocol, {len(ready)} fresh loads. *Interactive*: navigation start until the page's script has "
+        "drawn the task table (`window.__runPageReady`).",
+        "",
+        "| tasks | draw wall | draw CPU | draw peak RSS | page gzip | page HTML | interactive (median) | all loads |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {p['tasks']:,} | {m['wall']:.1f} s | {m['cpu']:.1f} s | {m['maxrss_kib'] / 1024:.1f} MiB | "
+        f"{p['answer'].get('bytes', 0) / 1e6:.1f} MB | {p['html_bytes'] / 1e6:.1f} MB | {median:.0f} ms | "
+        + ", ".join(f"{t:.0f}" for t in ready) + " ms |",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| interactive in ≤ {PAGE_TARGET_MS / 1000:.0f} s headless | {median:.0f} ms | "
+        f"{'met' if median <= PAGE_TARGET_MS else '**missed**'} |",
+    ]
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default="1000,10000,100000", help="run sizes (comma-separated)")
@@ -1057,6 +1175,7 @@ def main() -> int:
     parser.add_argument("--fleet-runs", type=int, default=10000, help="stored runs of the fleet rows (0: none)")
     parser.add_argument("--track-tasks", type=int, default=100000, help="tasks of the live-run stream (0: none)")
     parser.add_argument("--track-batch", type=int, default=1000, help="SQS batch size of the live-run stream")
+    parser.add_argument("--no-page", action="store_true", help="no run page row (render-run-page, Chromium)")
     args = parser.parse_args()
     args.quota_tasks = [int(x) for x in args.quota_tasks.split(",") if x]
     args.python_tasks = {int(x) for x in args.python_tasks.split(",") if x}
@@ -1091,6 +1210,7 @@ def main() -> int:
         quota = bench_quota(stack, target, args) if args.quota_tasks else None
         fleet = None if args.quota_only else bench_fleet(stack, target, args.fleet_runs)
         track = None if args.quota_only else bench_track(stack, target, workdir, args.track_tasks, args.track_batch)
+        page = None if args.quota_only or args.no_page else bench_page(stack, target, workdir, results)
     finally:
         stack.stop()
     load = None
@@ -1104,6 +1224,8 @@ def main() -> int:
         report = report.rstrip("\n") + "\n\n" + render_fleet(fleet)
     if track:
         report = report.rstrip("\n") + "\n\n" + render_track(track)
+    if page:
+        report = report.rstrip("\n") + "\n\n" + render_page(page)
     print(report)
     if args.write:
         Path(args.write).write_text(report)

@@ -15,8 +15,8 @@ bench_venv="$ROOT/.venv-bench"
 bash "$ROOT/scripts/venv.sh" >&2
 ensure_venv "$bench_venv" "$ROOT/tests/python/requirements-bench.txt" >&2
 
-log "cargo build --release (enrich-run, track-run, local-api, emulator, synth-run, bench-load)" >&2
-cargo build --release --quiet -p enrich-run -p track-run -p local-api -p omics-introspect-tests --bins >&2
+log "cargo build --release (enrich-run, track-run, render-run-page, local-api, emulator, synth-run, bench-load)" >&2
+cargo build --release --quiet -p enrich-run -p track-run -p render-run-page -p local-api -p omics-introspect-tests --bins >&2
 
 doc=${BENCH_DOC-docs/benchmarks.md}
 report=$(mktemp)
