@@ -86,6 +86,49 @@ pub enum Command {
     Profile(ProfileArgs),
     /// A live run's progress: tasks by status, running tasks, ETA, stragglers (GET /runs/{runId}/progress).
     Progress(ProgressArgs),
+    /// A run's manifest task records, read live from CloudWatch Logs (GET /runs/{runId}/manifest).
+    Manifest(ManifestArgs),
+    /// A stored run's timeline saved as SVG or HTML (GET /runs/{runId}/timeline).
+    Timeline(TimelineArgs),
+}
+
+/// `manifest`
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// HealthOmics run id.
+    #[arg(value_parser = parse_id)]
+    pub run_id: String,
+    /// The run's uuid (else GetRun's).
+    #[arg(long, value_parser = parse_uuid)]
+    pub uuid: Option<String>,
+    /// Which pages.
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// `timeline`
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// HealthOmics run id.
+    #[arg(value_parser = parse_id)]
+    pub run_id: String,
+    /// The run's uuid, to pick one of the runs that reused the id.
+    #[arg(long, value_parser = parse_uuid)]
+    pub uuid: Option<String>,
+    /// Write the chart (SVG) to this file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "html",
+        conflicts_with = "html"
+    )]
+    pub svg: Option<std::path::PathBuf>,
+    /// Write the self-contained HTML page to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Open the file in the browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `runs ...`

@@ -32,6 +32,18 @@ pub async fn fetch(
     page: &PageArgs,
     what: &str,
 ) -> Result<Fetched, CliError> {
+    fetch_list(client, path, query, page, what, "items").await
+}
+
+/// [`fetch`] of a route whose page holds its items under `key` (the manifest's `tasks`).
+pub async fn fetch_list(
+    client: &ApiClient,
+    path: &str,
+    query: &[(&str, String)],
+    page: &PageArgs,
+    what: &str,
+    key: &str,
+) -> Result<Fetched, CliError> {
     let limit = page
         .limit
         .or(page.all.then_some(ALL_PAGE_SIZE))
@@ -60,7 +72,7 @@ pub async fn fetch(
                 return Err(error);
             }
         };
-        let (items, next) = split_page(body)?;
+        let (items, next) = split_page(body, key)?;
         pages += 1;
         fetched.items.extend(items);
         progress.set_message(format!(
@@ -85,19 +97,19 @@ pub async fn fetch(
     Ok(fetched)
 }
 
-/// A list page's items and `nextCursor`.
-pub fn split_page(body: Value) -> Result<(Vec<Value>, Option<String>), CliError> {
+/// A list page's items (under `key`) and `nextCursor`.
+pub fn split_page(body: Value, key: &str) -> Result<(Vec<Value>, Option<String>), CliError> {
     let Value::Object(mut page) = body else {
         return Err(CliError::Response(
             "a list page is not a JSON object".to_owned(),
         ));
     };
-    let items = match page.remove("items") {
+    let items = match page.remove(key) {
         Some(Value::Array(items)) => items,
         _ => {
-            return Err(CliError::Response(
-                "a list page has no items array".to_owned(),
-            ));
+            return Err(CliError::Response(format!(
+                "a list page has no {key} array"
+            )));
         }
     };
     let next = match page.remove("nextCursor") {
@@ -129,13 +141,18 @@ mod tests {
 
     #[test]
     fn pages_split_into_items_and_cursor() {
-        let (items, next) =
-            split_page(json!({"items": [{"id": "1"}, {"id": "2"}], "nextCursor": "a.b"})).unwrap();
+        let (items, next) = split_page(
+            json!({"items": [{"id": "1"}, {"id": "2"}], "nextCursor": "a.b"}),
+            "items",
+        )
+        .unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(next.as_deref(), Some("a.b"));
-        let (items, next) = split_page(json!({"items": []})).unwrap();
+        let (items, next) = split_page(json!({"items": []}), "items").unwrap();
         assert!(items.is_empty() && next.is_none());
-        assert!(split_page(json!([1, 2])).is_err());
-        assert!(split_page(json!({"runs": []})).is_err());
+        assert!(split_page(json!([1, 2]), "items").is_err());
+        assert!(split_page(json!({"runs": []}), "items").is_err());
+        let (tasks, _) = split_page(json!({"tasks": [{"taskId": "1"}]}), "tasks").unwrap();
+        assert_eq!(tasks.len(), 1);
     }
 }

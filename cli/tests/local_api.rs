@@ -412,7 +412,24 @@ fn stored_records_report_compare_fleet_and_profile() {
     api.ok(&page_args);
     let html = std::fs::read_to_string(&fleet_page).unwrap();
     assert!(html.contains("<svg") && html.contains("FAILED"), "{html}");
+    let timeline = dir.join("timeline.svg");
+    api.ok(&["timeline", "1000002", "--svg", timeline.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(&timeline).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("MergeBamAlignment"),
+        "{svg}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
+
+    // The manifest, read live from CloudWatch Logs: one row per task record, all pages.
+    let manifest = api.json(&["manifest", "1000001", "--all"]);
+    let records = manifest.as_array().unwrap();
+    assert!(
+        !records.is_empty() && records.iter().all(|t| t["taskId"].is_string()),
+        "{manifest}"
+    );
+    let table = api.ok(&["manifest", "1000001", "--all"]);
+    assert_eq!(table_rows(&table).len(), records.len());
 
     let nextflow = api.ok(&["profile", "5123907", "--format", "nextflow"]);
     assert!(nextflow.contains("withName"), "{nextflow}");

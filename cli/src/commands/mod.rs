@@ -33,6 +33,8 @@ pub async fn dispatch(context: &Context, command: Command) -> Result<(), CliErro
         Command::Batch(args) => fleet::batch(context, args).await,
         Command::Profile(args) => fleet::profile(context, args).await,
         Command::Progress(args) => progress::progress(context, args).await,
+        Command::Manifest(args) => runs::manifest(context, args).await,
+        Command::Timeline(args) => runs::timeline(context, args).await,
     }
 }
 

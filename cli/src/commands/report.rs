@@ -78,6 +78,18 @@ pub(crate) async fn save_page(
     what: &str,
 ) -> Result<(), CliError> {
     query.push(("format", "html".to_owned()));
+    save_file(context, path, query, file, open, what).await
+}
+
+/// Fetches `path?query` (following a redirect to S3), writes the body to `file` and opens it when `open`.
+pub(crate) async fn save_file(
+    context: &Context,
+    path: &str,
+    query: Vec<(&str, String)>,
+    file: &std::path::Path,
+    open: bool,
+    what: &str,
+) -> Result<(), CliError> {
     let answer = context.client.get(path, &query).await?;
     let answer = follow_redirect(context, answer).await?;
     std::fs::write(file, &answer.body).map_err(|source| CliError::Write {

@@ -1,6 +1,6 @@
 //! `runs list|get`, `tasks list|get`: HealthOmics' own view of runs and tasks.
 
-use crate::args::{RunsCommand, TasksCommand, status_value};
+use crate::args::{ManifestArgs, RunsCommand, TasksCommand, TimelineArgs, status_value};
 use crate::error::CliError;
 use crate::{paging, render};
 
@@ -53,5 +53,38 @@ pub async fn tasks(context: &Context, command: TasksCommand) -> Result<(), CliEr
             let task = context.client.get_json(&path, &[]).await?;
             show(context, &task, render::task)
         }
+    }
+}
+
+/// `manifest RUN_ID` (GET /runs/{runId}/manifest): the manifest's task records, page by page.
+pub async fn manifest(context: &Context, args: ManifestArgs) -> Result<(), CliError> {
+    let query: Vec<(&str, String)> = args.uuid.into_iter().map(|uuid| ("uuid", uuid)).collect();
+    let path = format!("/runs/{}/manifest", args.run_id);
+    let fetched = paging::fetch_list(
+        &context.client,
+        &path,
+        &query,
+        &args.page,
+        "manifest tasks",
+        "tasks",
+    )
+    .await?;
+    show_list(context, &fetched, "manifest tasks", render::manifest_tasks)
+}
+
+/// `timeline RUN_ID --svg FILE | --html FILE` (GET /runs/{runId}/timeline): the chart saved, opened on request.
+pub async fn timeline(context: &Context, args: TimelineArgs) -> Result<(), CliError> {
+    let mut query: Vec<(&str, String)> = args.uuid.into_iter().map(|uuid| ("uuid", uuid)).collect();
+    let path = format!("/runs/{}/timeline", args.run_id);
+    let what = format!("the timeline of {}", args.run_id);
+    match (args.html, args.svg) {
+        (Some(file), _) => {
+            super::report::save_page(context, &path, query, &file, args.open, &what).await
+        }
+        (None, Some(file)) => {
+            query.push(("format", "svg".to_owned()));
+            super::report::save_file(context, &path, query, &file, args.open, &what).await
+        }
+        (None, None) => Err(CliError::Usage("--svg FILE or --html FILE".to_owned())),
     }
 }

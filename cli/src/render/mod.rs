@@ -9,7 +9,7 @@ mod runs;
 pub use fleet::{batch, fleet_summary, profile, reports_list};
 pub use progress::progress;
 pub use report::{comparison, report};
-pub use runs::{run, runs_list, task, tasks_list};
+pub use runs::{manifest_tasks, run, runs_list, task, tasks_list};
 
 use std::time::Duration;
 

@@ -139,6 +139,38 @@ fn cached(task: &Value) -> String {
     }
 }
 
+/// `manifest`: one row per task record, with the manifest's reserved and peak resources.
+pub fn manifest_tasks(items: &[Value]) -> String {
+    let mut out = table(&[
+        "TASK ID",
+        "NAME",
+        "STATUS",
+        "INSTANCE",
+        "CPUS",
+        "PEAK CPUS",
+        "MEMORY",
+        "PEAK MEMORY",
+        "RUNNING",
+    ]);
+    let none = Value::Null;
+    for task in items {
+        let metrics = task.get("metrics").unwrap_or(&none);
+        out.add_row(vec![
+            text(task, "taskId"),
+            text(task, "name"),
+            text(task, "status"),
+            text(task, "instanceType"),
+            text(metrics, "cpusReserved"),
+            text(metrics, "cpusMaximum"),
+            gib(number(metrics, "memoryReservedGiB")),
+            gib(number(metrics, "memoryMaximumGiB")),
+            duration(number(metrics, "runningSeconds")),
+        ]);
+    }
+    align_right(&mut out, &[4, 5, 6, 7, 8]);
+    out.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
