@@ -68,7 +68,8 @@ The HTTP API (local-api, the same handlers as the Lambda functions)   $LOCAL_API
   curl -s $LOCAL_API_URL/runs/1000001/report                   # the enriched record (S3 + DynamoDB in moto)
   curl -s $LOCAL_API_URL/runs/1000004/manifest?limit=5
   curl -s "$LOCAL_API_URL/runs/1000002/timeline?format=html" > timeline.html
-  curl -s "$LOCAL_API_URL/runs/1000002/report?format=html" > run.html   # the run page; /report/link presigns it
+  curl -s "$LOCAL_API_URL/runs/1000002/report?format=html" > run.html   # the run page
+  curl -s $LOCAL_API_URL/runs/1000002/report/link              # a presigned link to it, opens without credentials
   curl -s "$LOCAL_API_URL/runs/1000001/compare/1000004?format=html" > compare.html
   curl -s "$LOCAL_API_URL/fleet/summary?from=2024-01-01&to=2024-12-31&format=html" > fleet.html
   curl -s $LOCAL_API_URL/runs/1000001/compare/1000004
@@ -92,6 +93,8 @@ The same with the command line (tables; -o json prints the API's JSON; https URL
   $cli fleet summary --by workflow --from 2024-01-01 --to 2024-12-31
   $cli profile 5123907 --format nextflow
   $cli progress 2000007 --watch 10                      # the live run, redrawn until it is final
+  $cli report 1000002 --html run.html                   # the run page (--open opens it, or its presigned link)
+  $cli manifest 1000001 --all                           # the manifest's task records, read live
 
 Use it from a shell:
   source .local/stack.env
