@@ -240,13 +240,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn line<'a>(rendered: &'a str, needle: &str) -> &'a str {
-        rendered
-            .lines()
-            .find(|line| line.contains(needle))
-            .unwrap_or_else(|| panic!("no line with {needle} in\n{rendered}"))
-    }
+    use crate::render::line;
 
     #[test]
     fn summaries_have_a_row_per_group_and_a_total() {

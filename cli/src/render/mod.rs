@@ -176,6 +176,24 @@ pub fn counts(value: Option<&Value>) -> String {
     }
 }
 
+/// A `title` section listing `lines` (strings among the values) as `  ! line`; `None` when there are none.
+pub fn notes<'a>(title: &str, lines: impl Iterator<Item = &'a Value>) -> Option<String> {
+    let lines: Vec<String> = lines
+        .filter_map(Value::as_str)
+        .map(|line| format!("  ! {line}"))
+        .collect();
+    (!lines.is_empty()).then(|| format!("{title}\n{}", lines.join("\n")))
+}
+
+/// The line of `rendered` containing `needle` (tests of the renderers).
+#[cfg(test)]
+pub fn line<'a>(rendered: &'a str, needle: &str) -> &'a str {
+    rendered
+        .lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle} in\n{rendered}"))
+}
+
 /// Joins sections with a blank line between them.
 pub fn sections(parts: Vec<String>) -> String {
     parts

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::{
-    MISSING, align_right, array, counts, duration, number, pairs, sections, table, text, time,
+    MISSING, align_right, array, counts, duration, notes, number, pairs, sections, table, text,
+    time,
 };
 
 /// How many running tasks the table lists; the JSON has them all.
@@ -79,14 +80,7 @@ pub fn progress(progress: &Value) -> String {
         align_right(&mut out, &[2, 3]);
         parts.push(out.to_string());
     }
-    let notes: Vec<String> = array(progress, "notes")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|note| format!("  ! {note}"))
-        .collect();
-    if !notes.is_empty() {
-        parts.push(format!("Notes\n{}", notes.join("\n")));
-    }
+    parts.extend(notes("Notes", array(progress, "notes").iter()));
     sections(parts)
 }
 
@@ -95,13 +89,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn line<'a>(rendered: &'a str, needle: &str) -> &'a str {
-        rendered
-            .lines()
-            .find(|line| line.contains(needle))
-            .unwrap_or_else(|| panic!("no line with {needle} in\n{rendered}"))
-    }
+    use crate::render::line;
 
     #[test]
     fn a_live_run_shows_eta_running_tasks_and_stragglers() {

@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::{
-    MISSING, align_right, array, counts, duration, duration_delta, gib, hours, number, pairs,
-    percent, sections, table, text, time, usd, usd_delta,
+    MISSING, align_right, array, counts, duration, duration_delta, gib, hours, notes, number,
+    pairs, percent, sections, table, text, time, usd, usd_delta,
 };
 
 /// How many right-sizing groups and compared tasks a table shows; `--output json` has them all.
@@ -82,15 +82,10 @@ pub fn report(record: &Value) -> String {
     if let Some(diagnosis) = record.get("diagnosis").filter(|d| d.is_object()) {
         parts.push(diagnosis_text(diagnosis));
     }
-    let warnings: Vec<String> = array(cost, "warnings")
+    let warnings = array(cost, "warnings")
         .iter()
-        .chain(array(record, "warnings"))
-        .filter_map(Value::as_str)
-        .map(|warning| format!("  ! {warning}"))
-        .collect();
-    if !warnings.is_empty() {
-        parts.push(format!("Warnings\n{}", warnings.join("\n")));
-    }
+        .chain(array(record, "warnings"));
+    parts.extend(notes("Warnings", warnings));
     sections(parts)
 }
 
@@ -275,14 +270,7 @@ pub fn comparison(compared: &Value) -> String {
         };
         parts.push(format!("Tasks, largest change first\n{out}{footer}"));
     }
-    let warnings: Vec<String> = array(compared, "warnings")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|w| format!("  ! {w}"))
-        .collect();
-    if !warnings.is_empty() {
-        parts.push(format!("Warnings\n{}", warnings.join("\n")));
-    }
+    parts.extend(notes("Warnings", array(compared, "warnings").iter()));
     sections(parts)
 }
 
@@ -291,13 +279,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn line<'a>(rendered: &'a str, needle: &str) -> &'a str {
-        rendered
-            .lines()
-            .find(|line| line.contains(needle))
-            .unwrap_or_else(|| panic!("no line with {needle} in\n{rendered}"))
-    }
+    use crate::render::line;
 
     #[test]
     fn a_failed_report_shows_cost_advice_and_the_first_failure() {
