@@ -9,7 +9,7 @@ set -a
 source "$STACK_ENV"
 set +a
 
-log "building local-api, enrich-run, track-run and synth-run"
+log "building local-api, enrich-run, track-run, render-run-page and synth-run"
 build_binaries -p local-api -p enrich-run -p track-run -p render-run-page
 # Separately: cargo applies `--bin` to every package named with it.
 build_binaries -p omics-introspect-tests --bin synth-run
