@@ -203,11 +203,39 @@ class CountingProxy:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def high_water_kib(pid: int) -> int | None:
+    """The process' own peak RSS so far (`VmHWM`), or None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def run_measured(cmd: list[str], env: dict, stdout, stderr, timeout: float) -> dict:
-    """Runs `cmd` to completion; wall time, exit status and the peak RSS of that process alone (wait4)."""
+    """Runs `cmd` to completion; wall time, exit status and the peak RSS of that process alone.
+
+    The peak is `VmHWM` sampled every 20 ms while the process runs: `wait4`'s `ru_maxrss` starts from the parent's
+    high-water mark at fork (Linux carries it into the child), so a child smaller than this Python process would
+    report the parent's figure. `ru_maxrss` stands in only when no sample was taken (a process over in 20 ms)."""
     started = time.monotonic()
     process = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
     timed_out = threading.Event()
+    peak = {"kib": 0}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            value = high_water_kib(process.pid)
+            if value is not None:
+                peak["kib"] = max(peak["kib"], value)
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
 
     def kill():
         timed_out.set()
@@ -219,14 +247,19 @@ def run_measured(cmd: list[str], env: dict, stdout, stderr, timeout: float) -> d
     timer = threading.Timer(timeout, kill)
     timer.start()
     try:
+        # Wait for the exit without reaping, so the pid cannot be reused while the sampler still reads it.
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+        done.set()
+        sampler.join()
         _, status, usage = os.wait4(process.pid, 0)
     finally:
         timer.cancel()
+        done.set()
     process.returncode = os.waitstatus_to_exitcode(status)
     return {
         "wall": time.monotonic() - started,
         "code": process.returncode,
-        "maxrss_kib": usage.ru_maxrss,
+        "maxrss_kib": peak["kib"] or usage.ru_maxrss,
         "cpu": usage.ru_utime + usage.ru_stime,
         "timed_out": timed_out.is_set(),
     }
