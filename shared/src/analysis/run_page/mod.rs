@@ -22,9 +22,7 @@ mod tests;
 
 use std::io::{self, Write};
 
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
-
+use crate::analysis::html::csp_hash;
 use crate::record::EnrichedRun;
 
 pub use tasks::{COLUMNS, Row, TaskData};
@@ -34,15 +32,6 @@ pub const SCRIPT: &str = include_str!("script.js");
 
 /// The page's one style sheet. Hashed into the policy; never edited at render time.
 pub const STYLE: &str = include_str!("style.css");
-
-/// `'sha256-<base64>'` of `text`, as a CSP source expression.
-pub fn csp_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
-}
 
 /// The page's Content-Security-Policy: nothing but its own script, its own style and `data:` images (the
 /// favicon placeholder).

@@ -7,8 +7,9 @@
 use std::io::{self, Write};
 
 use super::{SCRIPT, STYLE, content_security_policy, tasks};
+use crate::analysis::html::escape;
 use crate::analysis::snippets;
-use crate::analysis::timeline::svg::{duration, escape};
+use crate::analysis::timeline::svg::duration;
 use crate::analysis::timeline::{caption, layout, render_svg};
 use crate::record::cost::StorageCost;
 use crate::record::{Action, Diagnosis, EnrichedRun, GroupRecommendation, Rightsizing, RunCost};
