@@ -89,14 +89,13 @@ impl PageDrawer {
         run_id: &RunId,
         uuid: Option<&RunUuid>,
     ) -> Result<Value> {
-        let record = match uuid {
-            Some(uuid) => summaries.get(run_id, uuid).await?,
-            None => summaries.latest(run_id).await?,
-        }
-        .ok_or_else(|| Error::NotFound {
-            resource: "stored record of run",
-            id: run_id.to_string(),
-        })?;
+        let record = summaries
+            .find(run_id, uuid)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                resource: "stored record of run",
+                id: run_id.to_string(),
+            })?;
         let uuid = record.summary.uuid.clone();
         let outcome = self.draw(run_id, &uuid, &record.report).await?;
         Ok(answer(run_id, &uuid, &outcome))

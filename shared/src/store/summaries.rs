@@ -125,6 +125,18 @@ impl SummaryStore {
         }
     }
 
+    /// The record of run `run_id` with `uuid`, or of its latest run when no uuid is given ([`Self::latest`]).
+    pub async fn find(
+        &self,
+        run_id: &RunId,
+        uuid: Option<&RunUuid>,
+    ) -> Result<Option<SummaryRecord>> {
+        match uuid {
+            Some(uuid) => self.get(run_id, uuid).await,
+            None => self.latest(run_id).await,
+        }
+    }
+
     /// The record of the latest run that had id `run_id` (latest creation, then stop time, then uuid).
     pub async fn latest(&self, run_id: &RunId) -> Result<Option<SummaryRecord>> {
         Ok(self.list(run_id).await?.into_iter().max_by(|a, b| {

@@ -104,10 +104,8 @@ async fn stored_report(
     uuid: Option<&str>,
 ) -> Result<Option<String>> {
     let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
-    let record = match uuid.and_then(|u| RunUuid::parse(u).ok()) {
-        Some(uuid) => upstream(summaries.get(run_id, &uuid)).await?,
-        None => upstream(summaries.latest(run_id)).await?,
-    };
+    let uuid = uuid.and_then(|u| RunUuid::parse(u).ok());
+    let record = upstream(summaries.find(run_id, uuid.as_ref())).await?;
     Ok(record.map(|r| format!("/runs/{run_id}/report?uuid={}", r.summary.uuid)))
 }
 

@@ -17,18 +17,15 @@ pub async fn stored_record(
 ) -> Result<(SummaryRecord, ReportStore)> {
     let summaries = SummaryStore::new(state.clients.dynamodb.clone(), state.config.runs_table()?);
     let reports = ReportStore::new(state.clients.s3.clone(), state.config.reports_bucket()?);
-    let not_found = |id: String| Error::NotFound {
-        resource: "report",
-        id,
-    };
-    let record = match uuid {
-        Some(uuid) => upstream(summaries.get(run_id, uuid))
-            .await?
-            .ok_or_else(|| not_found(format!("{run_id} (uuid {uuid})")))?,
-        None => upstream(summaries.latest(run_id))
-            .await?
-            .ok_or_else(|| not_found(run_id.to_string()))?,
-    };
+    let record = upstream(summaries.find(run_id, uuid))
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            resource: "report",
+            id: match uuid {
+                Some(uuid) => format!("{run_id} (uuid {uuid})"),
+                None => run_id.to_string(),
+            },
+        })?;
     Ok((record, reports))
 }
 
