@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
@@ -105,18 +106,24 @@ impl RunPages {
 
     /// The stored page's gzip bytes; `None` when there is none (yet).
     pub async fn get(&self, run_id: &RunId, uuid: &RunUuid) -> Result<Option<Vec<u8>>> {
-        if self.drawn_from(run_id, uuid).await?.is_none() {
-            return Ok(None);
-        }
         let key = page_key(run_id, uuid);
-        let out = self
+        let out = match self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(&key)
             .send()
             .await
-            .map_err(failed(&key))?;
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(GetObjectError::is_no_such_key) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(failed(&key)(e)),
+        };
         let body = out.body.collect().await.map_err(|e| Error::Upstream {
             service: SERVICE,
             status: None,
@@ -125,16 +132,14 @@ impl RunPages {
         Ok(Some(body.into_bytes().to_vec()))
     }
 
-    /// A presigned GET URL of the run's page, valid for `expires`, when the page exists.
-    pub async fn link(
+    /// A presigned GET URL of the run's page, valid for `expires` (whether the page exists is the caller's
+    /// question: [`Self::drawn_from`], or [`Self::get`]).
+    pub async fn presign(
         &self,
         run_id: &RunId,
         uuid: &RunUuid,
         expires: Duration,
-    ) -> Result<Option<String>> {
-        if self.drawn_from(run_id, uuid).await?.is_none() {
-            return Ok(None);
-        }
+    ) -> Result<String> {
         let key = page_key(run_id, uuid);
         let config = PresigningConfig::expires_in(expires)
             .map_err(|e| Error::Internal(format!("presigning: {e}")))?;
@@ -146,6 +151,6 @@ impl RunPages {
             .presigned(config)
             .await
             .map_err(failed(&key))?;
-        Ok(Some(request.uri().to_owned()))
+        Ok(request.uri().to_owned())
     }
 }

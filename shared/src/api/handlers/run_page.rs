@@ -68,9 +68,7 @@ pub async fn page_response(state: &ApiState, run_id: &RunId, uuid: &RunUuid) -> 
         .ok_or_else(|| not_drawn(run_id, uuid))?;
     let html = gunzip(&gzip)?;
     if html.len() > MAX_INLINE_PAGE_BYTES {
-        let url = upstream(pages.link(run_id, uuid, link_lifetime()?))
-            .await?
-            .ok_or_else(|| not_drawn(run_id, uuid))?;
+        let url = upstream(pages.presign(run_id, uuid, link_lifetime()?)).await?;
         let body = json!({
             "message": "the run page is too large for a response body: open it from the URL",
             "url": url,
@@ -100,9 +98,11 @@ pub async fn get_run_report_link(
     let lifetime = link_lifetime()?;
     let (record, _) = stored_record(&state, &run_id, query.uuid.as_ref()).await?;
     let uuid = record.summary.uuid;
-    let url = upstream(pages(&state)?.link(&run_id, &uuid, lifetime))
-        .await?
-        .ok_or_else(|| not_drawn(&run_id, &uuid))?;
+    let pages = pages(&state)?;
+    if upstream(pages.drawn_from(&run_id, &uuid)).await?.is_none() {
+        return Err(not_drawn(&run_id, &uuid));
+    }
+    let url = upstream(pages.presign(&run_id, &uuid, lifetime)).await?;
     let expires_at = chrono::Utc::now() + chrono::Duration::seconds(lifetime.as_secs() as i64);
     let body = json!({
         "url": url,
