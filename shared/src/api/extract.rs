@@ -198,6 +198,20 @@ impl RouteQuery for UuidQuery {
     }
 }
 
+/// Whether `?format=` asks for the route's page: `html` is true, absent or `default` (the route's own format,
+/// `json` or `svg`) false, anything else a 400 naming `format`.
+pub fn html_format(query: &QueryParams, default: &str) -> Result<bool> {
+    match query.get("format") {
+        Some("html") => Ok(true),
+        None => Ok(false),
+        Some(format) if format == default => Ok(false),
+        Some(_) => Err(Error::invalid(
+            "format",
+            format!("must be {default} or html"),
+        )),
+    }
+}
+
 /// An optional run uuid query parameter (`uuid`, `otherUuid`), validated; a 400 names the parameter.
 pub fn uuid_param(query: &QueryParams, name: &str) -> Result<Option<RunUuid>> {
     query

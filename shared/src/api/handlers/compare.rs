@@ -11,7 +11,7 @@ use super::stored::load_record;
 use crate::analysis::compare::compare;
 use crate::analysis::compare_page::render_compare_page;
 use crate::api::caching::{Freshness, JSON, cached_response};
-use crate::api::extract::{ComparePath, IfNoneMatch, Query, RouteQuery, uuid_param};
+use crate::api::extract::{ComparePath, IfNoneMatch, Query, RouteQuery, html_format, uuid_param};
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
@@ -32,11 +32,7 @@ impl RouteQuery for CompareQuery {
         Ok(Self {
             uuid: uuid_param(query, "uuid")?,
             other_uuid: uuid_param(query, "otherUuid")?,
-            html: match query.get("format") {
-                None | Some("json") => false,
-                Some("html") => true,
-                Some(_) => return Err(Error::invalid("format", "must be json or html")),
-            },
+            html: html_format(query, "json")?,
         })
     }
 }

@@ -11,13 +11,13 @@ use crate::analysis::fleet::page::render_fleet_page;
 use crate::analysis::fleet::rollup::summarize;
 use crate::api::caching::{Freshness, cached_response};
 use crate::api::extract::IfNoneMatch;
-use crate::api::extract::{Query, RouteQuery};
+use crate::api::extract::{Query, RouteQuery, html_format};
 use crate::api::fleet_query::{
     DEFAULT_SUMMARY_DAYS, FLEET_SUMMARY_PARAMS, Window, group_by, window,
 };
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::time::format_timestamp;
 
 /// `from`, `to`, `groupBy`, `format`.
@@ -35,11 +35,7 @@ impl RouteQuery for FleetSummaryQuery {
         Ok(Self {
             window: window(query, DEFAULT_SUMMARY_DAYS)?,
             group_by: group_by(query)?,
-            html: match query.get("format") {
-                None | Some("json") => false,
-                Some("html") => true,
-                Some(_) => return Err(Error::invalid("format", "must be json or html")),
-            },
+            html: html_format(query, "json")?,
         })
     }
 }

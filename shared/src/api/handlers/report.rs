@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::stored::stored_record;
 use crate::api::caching::{Freshness, JSON, cached_response, json_body};
-use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath, uuid_param};
+use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath, html_format, uuid_param};
 use crate::api::observe::upstream;
 use crate::api::query::QueryParams;
 use crate::api::response::{NO_STORE, json_response, set_header};
@@ -43,11 +43,7 @@ impl RouteQuery for ReportQuery {
     fn parse(query: &QueryParams) -> Result<Self> {
         Ok(Self {
             uuid: uuid_param(query, "uuid")?,
-            html: match query.get("format") {
-                None | Some("json") => false,
-                Some("html") => true,
-                Some(_) => return Err(Error::invalid("format", "must be json or html")),
-            },
+            html: html_format(query, "json")?,
         })
     }
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use super::stored::load_record;
 use crate::analysis::timeline::{Mode, caption, layout, render_html, render_svg};
 use crate::api::caching::{Freshness, cached_response};
-use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath, uuid_param};
+use crate::api::extract::{IfNoneMatch, Query, RouteQuery, RunPath, html_format, uuid_param};
 use crate::api::query::QueryParams;
 use crate::api::state::SharedState;
 use crate::error::{Error, Result};
@@ -29,11 +29,7 @@ impl RouteQuery for TimelineQuery {
     const ALLOWED: &'static [&'static str] = &["uuid", "format", "layout"];
 
     fn parse(query: &QueryParams) -> Result<Self> {
-        let html = match query.get("format") {
-            None | Some("svg") => false,
-            Some("html") => true,
-            Some(_) => return Err(Error::invalid("format", "must be svg or html")),
-        };
+        let html = html_format(query, "svg")?;
         let mode = query
             .get("layout")
             .map(|text| {
