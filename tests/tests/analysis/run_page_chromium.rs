@@ -17,24 +17,12 @@ use crate::analysis_support;
 use std::path::{Path, PathBuf};
 
 use analysis_support::devtools::Browser;
-use analysis_support::{chromium, enriched_fixture, enriched_record};
+use analysis_support::{chromium_or_skip, enriched_fixture, enriched_record};
 use omics_introspect::analysis::run_page::write_run_page;
 use omics_introspect::record::EnrichedRun;
 use omics_introspect::status::TaskStatus;
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate};
 use serde_json::json;
-
-fn browser() -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed: .ci/run must `apt-get install -y chromium`"
-        );
-        eprintln!("SKIPPED: chromium is not installed (apt-get install -y chromium)");
-    }
-    found
-}
 
 fn work_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir()
@@ -166,7 +154,9 @@ fn copy_snippet(browser: &mut Browser, run: &EnrichedRun) {
 
 #[test]
 fn failed_fixture_run_page_works_in_chromium() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let run = enriched_fixture("1000002");
     assert_eq!(run.tasks.len(), 10);
     let dir = work_dir("run-page-1000002");
@@ -212,7 +202,9 @@ fn failed_fixture_run_page_works_in_chromium() {
 
 #[test]
 fn hundred_thousand_task_run_page_works_in_chromium() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let synthetic = generate(&SyntheticSpec {
         run_id: "9100002".into(),
         tasks: 100_000,
@@ -323,7 +315,9 @@ fn hundred_thousand_task_run_page_works_in_chromium() {
 /// runs nothing and reports the violation.
 #[test]
 fn a_script_that_does_not_match_its_hash_is_blocked() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let run = enriched_fixture("1000002");
     let dir = work_dir("run-page-tampered");
     let page = omics_introspect::analysis::run_page::render_run_page(&run).replacen(
@@ -359,7 +353,9 @@ fn a_script_that_does_not_match_its_hash_is_blocked() {
 /// (moto; no credentials, the page gzip-encoded as stored).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_seeded_runs_page_opens_from_its_presigned_link() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let emu = crate::enrich_support::emulator(false).await;
     let setup = crate::enrich_support::setup(emu.url(), std::time::Duration::from_secs(5)).await;
     let uuid = crate::api::seed_fixture(emu.url(), "1000002").await;

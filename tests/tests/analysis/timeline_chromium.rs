@@ -10,25 +10,13 @@ use crate::analysis_support;
 
 use std::path::PathBuf;
 
-use analysis_support::{chromium, fixture_record, pixels, record_from_bodies, screenshot};
+use analysis_support::{chromium_or_skip, fixture_record, pixels, record_from_bodies, screenshot};
 use omics_introspect::analysis::timeline::{Mode, caption, layout, render_html};
 use omics_introspect_tests::synthetic::{SyntheticSpec, generate};
 
 const GREEN: [u8; 3] = [0x2e, 0x7d, 0x32];
 const RED: [u8; 3] = [0xc6, 0x28, 0x28];
 const QUEUED: [u8; 3] = [0xcf, 0xd8, 0xdc];
-
-fn browser() -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed: .ci/run must `apt-get install -y chromium`"
-        );
-        eprintln!("SKIPPED: chromium is not installed (apt-get install -y chromium)");
-    }
-    found
-}
 
 fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::var_os("TIMELINE_PNG_DIR")
@@ -43,7 +31,9 @@ fn out_dir(name: &str) -> PathBuf {
 
 #[test]
 fn fixture_run_timeline_renders_in_chromium() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let run = fixture_record("1000002");
     let laid_out = layout(&run, None);
     assert_eq!(laid_out.mode, Mode::Tasks);
@@ -76,7 +66,9 @@ fn fixture_run_timeline_renders_in_chromium() {
 
 #[test]
 fn ten_thousand_task_timeline_renders_in_chromium() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
     let synthetic = generate(&SyntheticSpec {
         run_id: "9100001".into(),
         tasks: 10_000,

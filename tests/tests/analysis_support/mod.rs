@@ -123,6 +123,20 @@ pub fn chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// [`chromium`], or `None` after saying the browser test is skipped; under CI (`CI` set) a missing browser fails
+/// the test instead: `.ci/run` installs it.
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed: .ci/run must `apt-get install -y chromium`"
+        );
+        eprintln!("SKIPPED: chromium is not installed (apt-get install -y chromium)");
+    }
+    found
+}
+
 /// What a headless Chromium run produced.
 pub struct Screenshot {
     /// The PNG.
