@@ -61,8 +61,18 @@ impl LiveReader {
         &self.runs
     }
 
-    /// The run as its events left it; `None` when no event of it was stored.
+    /// The run as its events left it, with the names of its running tasks; `None` when no event of it was stored.
     pub async fn read(&self, run_id: &RunId) -> Result<Option<LiveView>> {
+        let Some(mut view) = self.read_unnamed(run_id).await? else {
+            return Ok(None);
+        };
+        self.name_running(run_id, &mut view).await;
+        Ok(Some(view))
+    }
+
+    /// The run and its workflow's profile, without task names (no HealthOmics call); `None` when no event of it
+    /// was stored.
+    pub async fn read_unnamed(&self, run_id: &RunId) -> Result<Option<LiveView>> {
         let Some((state, _units)) = self.runs.read(run_id.as_str()).await? else {
             return Ok(None);
         };
@@ -70,38 +80,43 @@ impl LiveReader {
             Some(workflow) => self.profile(workflow).await?,
             None => None,
         };
-        let mut notes = Vec::new();
-        let running = state
-            .board
-            .counts()
-            .get(TaskStatus::Running.as_str())
-            .copied();
-        let mut run = LiveRun {
-            state,
-            names: HashMap::new(),
-        };
-        if running.unwrap_or(0) > 0 {
-            match self.running_names(run_id).await {
-                Ok((names, complete)) => {
-                    run.names = names;
-                    if !complete {
-                        notes.push(format!(
-                            "task names were read for the first {} running tasks HealthOmics lists",
-                            NAME_PAGES * MAX_PAGE as usize
-                        ));
-                    }
-                }
-                Err(err) => notes.push(format!(
-                    "task names are missing: HealthOmics ListRunTasks failed ({})",
-                    err.code()
-                )),
-            }
-        }
         Ok(Some(LiveView {
-            run,
+            run: LiveRun {
+                state,
+                names: HashMap::new(),
+            },
             profile,
-            notes,
+            notes: Vec::new(),
         }))
+    }
+
+    /// Reads the names of the run's running tasks into `view` (no call when none runs); what could not be read
+    /// becomes a note, never an error: the counts stand without names.
+    pub async fn name_running(&self, run_id: &RunId, view: &mut LiveView) {
+        let running = view
+            .run
+            .state
+            .board
+            .entries()
+            .any(|(_, entry)| entry.latest.status == TaskStatus::Running);
+        if !running {
+            return;
+        }
+        match self.running_names(run_id).await {
+            Ok((names, complete)) => {
+                view.run.names = names;
+                if !complete {
+                    view.notes.push(format!(
+                        "task names were read for the first {} running tasks HealthOmics lists",
+                        NAME_PAGES * MAX_PAGE as usize
+                    ));
+                }
+            }
+            Err(err) => view.notes.push(format!(
+                "task names are missing: HealthOmics ListRunTasks failed ({})",
+                err.code()
+            )),
+        }
     }
 
     /// The workflow's profile from its recent COMPLETED runs; `None` when none is stored.

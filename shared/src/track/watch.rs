@@ -48,7 +48,7 @@ impl Watch {
         {
             return Ok(0);
         }
-        let Some(view) = self.reader.read(run_id).await? else {
+        let Some(mut view) = self.reader.read_unnamed(run_id).await? else {
             return Ok(0);
         };
         let ended = view
@@ -57,9 +57,11 @@ impl Watch {
             .status
             .as_ref()
             .is_some_and(|(status, _)| status.is_terminal());
-        if ended {
+        // Without a profile nothing can straggle: the names (HealthOmics calls) would be read for nothing.
+        if ended || view.profile.is_none() {
             return Ok(0);
         }
+        self.reader.name_running(run_id, &mut view).await;
         let mut announced = 0;
         for straggler in progress(&view.run, view.profile.as_ref(), now).stragglers {
             if !runs
