@@ -121,13 +121,14 @@ pub fn progress(run: &LiveRun, profile: Option<&WorkflowProfile>, now: Timestamp
     let mut running = running_tasks(run);
     let stragglers = profile.map_or_else(Vec::new, |p| stragglers(run, &running, p, end));
     running.truncate(RUNNING_LISTED);
-    let (eta, eta_unavailable) = match eta(run, profile, elapsed, finished) {
+    let by_status = run.board().counts();
+    let (eta, eta_unavailable) = match eta(run, &by_status, profile, elapsed, finished) {
         Ok(eta) => (Some(eta), None),
         Err(reason) => (None, Some(reason)),
     };
     Progress {
         tasks_seen: run.board().len(),
-        by_status: run.board().counts(),
+        by_status,
         running,
         elapsed_seconds: elapsed,
         eta,
@@ -196,6 +197,7 @@ fn stragglers(
 /// count being the profile's tasks per run (or those seen, when more).
 fn eta(
     run: &LiveRun,
+    by_status: &BTreeMap<String, u64>,
     profile: Option<&WorkflowProfile>,
     elapsed: Option<f64>,
     finished: bool,
@@ -223,9 +225,7 @@ fn eta(
     let per_run =
         profile.groups.iter().map(|g| g.tasks_seen).sum::<u64>() as f64 / profile.runs.len() as f64;
     let expected_tasks = per_run.max(run.board().len() as f64).max(1.0);
-    let done = run
-        .board()
-        .counts()
+    let done = by_status
         .iter()
         .filter(|(status, _)| TaskStatus::from_api(status).is_terminal())
         .map(|(_, n)| *n)
