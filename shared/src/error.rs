@@ -445,6 +445,18 @@ fn retry_after_header(response: &HttpResponse) -> Option<u64> {
     response.headers().get("retry-after")?.trim().parse().ok()
 }
 
+/// An event function's failure as the Lambda runtime reports it: the error code as `errorType`, so async retries,
+/// the dead-letter queue and the logs say what went wrong (`NotFound` for a manifest that never appeared,
+/// `Throttled`, ...), and the whole chain as the message.
+impl From<Error> for lambda_http::lambda_runtime::Diagnostic {
+    fn from(err: Error) -> Self {
+        Self {
+            error_type: err.code().to_owned(),
+            error_message: display_chain(&err),
+        }
+    }
+}
+
 /// The error and its sources on one line, for logs.
 pub fn display_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -493,6 +505,22 @@ mod tests {
 
     fn source() -> BoxError {
         "upstream text: arn:aws:dynamodb:us-east-1:1:table/secret".into()
+    }
+
+    #[test]
+    fn an_event_functions_failure_reaches_the_runtime_as_its_code_and_chain() {
+        let diagnostic = lambda_http::lambda_runtime::Diagnostic::from(Error::Upstream {
+            service: "S3",
+            status: Some(503),
+            source: source(),
+        });
+        assert_eq!(diagnostic.error_type, "UpstreamError");
+        assert!(
+            diagnostic.error_message.contains("S3 failed")
+                && diagnostic.error_message.contains("upstream text"),
+            "{}",
+            diagnostic.error_message
+        );
     }
 
     #[test]

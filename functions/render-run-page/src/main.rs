@@ -10,7 +10,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use lambda_runtime::{LambdaEvent, service_fn};
 use omics_introspect::clients::load_sdk_config;
 use omics_introspect::enrich::pages::PageDrawer;
 use omics_introspect::ids::RunId;
@@ -34,19 +34,6 @@ enum Cli {
         #[arg(long, requires = "run_id")]
         uuid: Option<String>,
     },
-}
-
-/// A drawing error as the Lambda runtime reports it: the error code as `errorType`.
-#[derive(Debug)]
-struct Failure(omics_introspect::Error);
-
-impl From<Failure> for Diagnostic {
-    fn from(failure: Failure) -> Self {
-        Diagnostic {
-            error_type: failure.0.code().to_owned(),
-            error_message: omics_introspect::error::display_chain(&failure.0),
-        }
-    }
 }
 
 #[tokio::main]
@@ -92,15 +79,14 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Serves invocations until the runtime stops.
+/// Serves invocations until the runtime stops (a failure's error code is its `errorType`).
 async fn serve(drawer: &PageDrawer) -> anyhow::Result<()> {
     let handler = service_fn(|event: LambdaEvent<Value>| async move {
-        let answer = drawer.handle_event(event.payload).await.map_err(|err| {
-            tracing::error!(error = %omics_introspect::error::display_chain(&err), code = err.code(), "drawing the run page failed");
-            Failure(err)
+        let answer = drawer.handle_event(event.payload).await.inspect_err(|err| {
+            tracing::error!(error = %omics_introspect::error::display_chain(err), code = err.code(), "drawing the run page failed");
         })?;
         tracing::info!(%answer, "run page");
-        Ok::<_, Failure>(answer)
+        Ok::<_, omics_introspect::Error>(answer)
     });
     lambda_runtime::run(handler)
         .await
