@@ -4,7 +4,8 @@
 //! - [`clients`]: AWS clients built from one `aws-config` load, honouring `AWS_ENDPOINT_URL*`.
 //! - [`record`]: the record layer at the bottom: the enriched run, the analysis results, validated ids
 //!   ([`ids`], re-exported from [`record::ids`]) and the maths helpers. No AWS, no HTTP.
-//! - [`status`], [`time`]: status enums and ISO-8601 timestamps.
+//! - [`status`], [`time`]: status enums and ISO-8601 timestamps; [`spool`]: large outputs held in a temporary file
+//!   until they are uploaded.
 //! - [`omics`]: the HealthOmics wrapper (runs and tasks) and its domain models.
 //! - [`manifest`]: a streaming reader of the run manifest HealthOmics writes to CloudWatch Logs.
 //! - [`error`]: the one error enum, with its mapping to HTTP status codes.
@@ -17,7 +18,7 @@
 //! - [`iam`]: the IAM actions each Lambda function calls (checked against `template.yaml`).
 //! - [`analysis`]: cost, right-sizing, failure diagnosis, the timeline and run comparison: pure, on records.
 //!
-//! Dependencies point down only (`shared/tests/layers.rs` checks it): `time`, `status` → `record` → `analysis`
+//! Dependencies point down only (`shared/tests/layers.rs` checks it): `time`, `status`, `spool` → `record` → `analysis`
 //! → `error`, `config`, `clients`, `metrics`, `logging` → `omics`, `manifest`, `events` → `store`, `lake` →
 //! `enrich` → `api` → `iam`.
 
@@ -37,6 +38,7 @@ pub mod metrics;
 pub mod omics;
 pub mod pricing;
 pub mod record;
+pub mod spool;
 pub mod status;
 pub mod store;
 pub mod time;

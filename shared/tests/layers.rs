@@ -6,7 +6,7 @@
 //! (directly or around a longer circle), fail the test with the file and line of every offending reference.
 //!
 //! # The layers of `shared/src`, bottom to top
-//! 0. `time`, `status`: timestamps and status enums, plain values.
+//! 0. `time`, `status`, `spool`: timestamps and status enums, plain values; bytes on their way to an upload.
 //! 1. `record` (with `ids`): the enriched-run record, the analysis result types, `RunUuid`, the maths helpers.
 //!    No AWS SDK, no `lambda_http`.
 //! 2. `analysis`: pure computations on records (inputs in, results out; settings passed in).
@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     ("time", 0),
     ("status", 0),
+    ("spool", 0),
     ("record", 1),
     ("ids", 1),
     ("analysis", 2),

@@ -67,7 +67,7 @@ pub struct BuildInputs {
 }
 
 /// A built record: its summary and its bytes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct BuiltRecord {
     /// The compact summary.
     pub summary: EnrichmentSummary,

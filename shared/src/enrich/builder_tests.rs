@@ -59,7 +59,8 @@ fn built_run(
     status: RunStatus,
 ) -> (super::EnrichmentSummary, EnrichedRun) {
     let built = builder.build(inputs(status), &Settings::default()).unwrap();
-    let run = serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap();
+    let run =
+        serde_json::from_slice(&gunzip(&built.report.gzip.to_vec().unwrap()).unwrap()).unwrap();
     (built.summary, run)
 }
 
@@ -256,7 +257,8 @@ fn ungroupable_long_names_and_per_task_strings_survive_the_compact_rows() {
     let built = b
         .build(inputs(RunStatus::Completed), &Settings::default())
         .unwrap();
-    let run: EnrichedRun = serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap();
+    let run: EnrichedRun =
+        serde_json::from_slice(&gunzip(&built.report.gzip.to_vec().unwrap()).unwrap()).unwrap();
     assert_eq!(run.tasks.len() as u64, n);
     let expected: std::collections::HashMap<String, serde_json::Value> = lines
         .iter()
@@ -297,7 +299,8 @@ fn ungroupable_long_names_and_per_task_strings_survive_the_compact_rows() {
     )
     .unwrap();
     assert_eq!(
-        lake.tasks, built.lake.tasks,
+        lake.tasks.to_vec().unwrap(),
+        built.lake.tasks.to_vec().unwrap(),
         "the one-pass lake object equals one built from the record"
     );
 }

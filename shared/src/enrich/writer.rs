@@ -1,5 +1,6 @@
 //! Writes an enriched record as gzip JSON incrementally: the head, then one task at a time, straight into the
-//! compressor, so the uncompressed JSON of a 100,000-task run never exists in memory.
+//! compressor, so the uncompressed JSON of a 100,000-task run never exists in memory (and the compressed one
+//! waits for its upload in a temporary file once it is large, see [`crate::spool`]).
 //!
 //! The output is deterministic: the same head and tasks give the same bytes (fixed member order, no timestamp or
 //! file name in the gzip header), which is what makes a repeated enrichment byte-identical.
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::record::{EnrichedTask, ReportBytes, ReportHead};
+use crate::spool::Spool;
 
 /// Bytes of JSON collected before they go to the compressor.
 const WRITE_BUFFER: usize = 64 * 1024;
@@ -34,7 +36,29 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
-/// Writes `{...head..., "tasks": [task, ...]}` as gzip JSON.
+/// Hashes what passes through (SHA-256), so the compressed record is hashed as it is written, not read back.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The gzip record's writer chain: JSON buffered, counted, compressed, hashed, spooled.
+type RecordSink = BufWriter<Counting<GzEncoder<Hashing<Spool>>>>;
+
+/// Writes `{...head..., "tasks": [task, ...]}` as gzip JSON. The compressed bytes go to a [`Spool`]: a large
+/// record waits for its upload in a temporary file.
 pub fn write_report(
     head: &ReportHead,
     tasks: impl IntoIterator<Item = EnrichedTask>,
@@ -46,10 +70,14 @@ pub fn write_report(
         return Err(Error::Internal("record head is not a JSON object".into()));
     };
 
+    let spool = Hashing {
+        inner: Spool::new(),
+        hash: Sha256::new(),
+    };
     // Level 2: at the default level (6) deflate alone cost more than a 100,000-task record's 10 µs per task
     // budget (docs/benchmarks.md). Not level 1: zlib-rs's level 1 uses fixed Huffman codes, which leave long
     // multi-byte names nearly uncompressed (the record of 100,000 such tasks came out ~25 % larger).
-    let encoder = GzEncoder::new(Vec::new(), Compression::new(2));
+    let encoder = GzEncoder::new(spool, Compression::new(2));
     // serde_json writes token by token: buffer them so the compressor sees large chunks.
     let mut out = BufWriter::with_capacity(
         WRITE_BUFFER,
@@ -58,7 +86,7 @@ pub fn write_report(
             bytes: 0,
         },
     );
-    let write = |out: &mut BufWriter<Counting<GzEncoder<Vec<u8>>>>| -> io::Result<()> {
+    let write = |out: &mut RecordSink| -> io::Result<()> {
         out.write_all(open_head)?;
         out.write_all(b",\"tasks\":[")?;
         for (i, task) in tasks.into_iter().enumerate() {
@@ -72,10 +100,11 @@ pub fn write_report(
     write(&mut out).map_err(|e| internal(&e))?;
     let out = out.into_inner().map_err(|e| internal(e.error()))?;
     let json_bytes = out.bytes;
-    let gzip = out.inner.finish().map_err(|e| internal(&e))?;
-    let sha256 = sha256_hex(&gzip);
+    let hashed = out.inner.finish().map_err(|e| internal(&e))?;
+    let sha256 = hex_digest(hashed.hash.finalize().as_slice());
+    let gzip = hashed.inner.finish().map_err(|e| internal(&e))?;
     Ok(ReportBytes {
-        gzip: gzip.into(),
+        gzip,
         sha256,
         json_bytes,
     })
@@ -83,8 +112,12 @@ pub fn write_report(
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex_digest(Sha256::digest(bytes).as_slice())
+}
+
+/// `sha256:<hex>` of a finished SHA-256 `digest`.
+fn hex_digest(digest: &[u8]) -> String {
     use std::fmt::Write as _;
-    let digest = Sha256::digest(bytes);
     let mut text = String::with_capacity(7 + 64);
     text.push_str("sha256:");
     for b in digest {
@@ -147,8 +180,13 @@ mod tests {
     fn round_trips_and_is_deterministic() {
         let first = write_report(&head(), tasks(3)).unwrap();
         let second = write_report(&head(), tasks(3)).unwrap();
-        assert_eq!(first, second, "byte-identical");
-        let json = gunzip(&first.gzip).unwrap();
+        assert_eq!(
+            first.gzip.to_vec().unwrap(),
+            second.gzip.to_vec().unwrap(),
+            "byte-identical"
+        );
+        assert_eq!(first.sha256, second.sha256);
+        let json = gunzip(&first.gzip.to_vec().unwrap()).unwrap();
         assert_eq!(json.len() as u64, first.json_bytes);
         let back: EnrichedRun = serde_json::from_slice(&json).unwrap();
         assert_eq!(back.head, head());
@@ -160,9 +198,35 @@ mod tests {
     }
 
     #[test]
+    fn a_large_record_waits_in_a_file_and_reads_back_whole_with_its_hash() {
+        // Names that deflate cannot shrink much: a few MB of gzip, past the spool's threshold.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let tasks: Vec<EnrichedTask> = (0..20_000)
+            .map(|i| EnrichedTask {
+                task_id: i.to_string(),
+                name: Some((0..120).map(|_| rng.alphanumeric()).collect()),
+                source: "both".into(),
+                ..EnrichedTask::default()
+            })
+            .collect();
+        let bytes = write_report(&head(), tasks.clone()).unwrap();
+        assert!(
+            bytes.gzip.in_file(),
+            "{} gzip bytes stayed in memory",
+            bytes.gzip.len()
+        );
+        let gzip = bytes.gzip.to_vec().unwrap();
+        assert_eq!(gzip.len() as u64, bytes.gzip.len());
+        assert_eq!(bytes.sha256, sha256_hex(&gzip), "hashed as written");
+        let back: EnrichedRun = serde_json::from_slice(&gunzip(&gzip).unwrap()).unwrap();
+        assert_eq!(back.tasks, tasks);
+    }
+
+    #[test]
     fn no_tasks() {
         let bytes = write_report(&head(), Vec::new()).unwrap();
-        let back: EnrichedRun = serde_json::from_slice(&gunzip(&bytes.gzip).unwrap()).unwrap();
+        let back: EnrichedRun =
+            serde_json::from_slice(&gunzip(&bytes.gzip.to_vec().unwrap()).unwrap()).unwrap();
         assert!(back.tasks.is_empty());
     }
 }

@@ -20,8 +20,6 @@ mod table;
 
 use std::borrow::Borrow;
 
-use aws_sdk_s3::primitives::ByteStream;
-
 pub use rows::{RUN_COLUMNS, TASK_COLUMNS, TaskContext, epoch_days, run_row};
 pub use table::{Column, Kind, ROW_GROUP_ROWS, TableError, TableWriter, Value};
 
@@ -29,6 +27,7 @@ use crate::analysis::PriceTable;
 use crate::config::vars::REPORTS_BUCKET_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::record::{EnrichedTask, ReportHead};
+use crate::spool::Spooled;
 use crate::time::{Timestamp, parse_timestamp};
 
 /// Service name used in errors and logs.
@@ -39,14 +38,14 @@ pub const RUNS_PREFIX: &str = "lake/runs/";
 pub const TASKS_PREFIX: &str = "lake/tasks/";
 
 /// A run's two lake objects, ready to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LakeObjects {
     /// `year=YYYY/month=MM/day=DD/run-<runId>-<uuid>.parquet`, the key below each table's prefix.
     pub name: String,
     /// The runs table object (one row).
-    pub run: Vec<u8>,
-    /// The tasks table object.
-    pub tasks: Vec<u8>,
+    pub run: Spooled,
+    /// The tasks table object (in a temporary file when large).
+    pub tasks: Spooled,
 }
 
 impl LakeObjects {
@@ -80,8 +79,8 @@ pub fn object_name(head: &ReportHead) -> String {
     )
 }
 
-/// Writes a run's lake objects in memory: the run row, then the tasks in row groups of [`ROW_GROUP_ROWS`] as
-/// they stream past (memory stays bounded by one row group plus the compressed output). `prices` price the
+/// Writes a run's lake objects: the run row, then the tasks in row groups of [`ROW_GROUP_ROWS`] as they stream
+/// past (memory stays bounded by one row group; a large object goes to a temporary file, see [`Spooled`]). `prices` price the
 /// per-task cost columns; `workflow_name` is the event's (the record does not hold it).
 pub fn build_objects<T: Borrow<EnrichedTask>>(
     head: &ReportHead,
@@ -101,7 +100,7 @@ pub fn build_objects<T: Borrow<EnrichedTask>>(
 #[derive(Debug)]
 pub struct LakeWriter<'a> {
     name: String,
-    run: Vec<u8>,
+    run: Spooled,
     context: TaskContext<'a>,
     tasks: TableWriter,
 }
@@ -161,21 +160,26 @@ impl LakeStore {
     }
 
     pub const PUT_OBJECT: &str = "s3:PutObject"; // IAM action, see crate::iam
-    /// Stores both objects (the tasks first, so a reader that finds a run row finds its tasks). Takes the objects
-    /// so their bytes become the request bodies without a copy (a 100k-task run's tasks object is ~6 MB).
+    /// Stores both objects (the tasks first, so a reader that finds a run row finds its tasks). The bodies stream
+    /// from where the objects were spooled (a 100k-task run's tasks object is 6 to 35 MB).
     pub async fn put(&self, objects: LakeObjects) -> Result<()> {
         let (run_key, tasks_key) = (objects.run_key(), objects.tasks_key());
-        self.put_object(tasks_key, objects.tasks).await?;
-        self.put_object(run_key, objects.run).await
+        self.put_object(tasks_key, &objects.tasks).await?;
+        self.put_object(run_key, &objects.run).await
     }
 
-    async fn put_object(&self, key: String, bytes: Vec<u8>) -> Result<()> {
+    async fn put_object(&self, key: String, object: &Spooled) -> Result<()> {
+        let body = object.byte_stream().await.map_err(|e| {
+            Error::Internal(format!(
+                "reading lake object {key} back for its upload: {e}"
+            ))
+        })?;
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(&key)
             .content_type("application/vnd.apache.parquet")
-            .body(ByteStream::from(bytes))
+            .body(body)
             .send()
             .await
             .map(drop)

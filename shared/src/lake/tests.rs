@@ -67,7 +67,7 @@ fn objects_hold_the_run_and_every_task_with_the_records_figures() {
         )
     );
 
-    let (reader, runs) = rows(&objects.run);
+    let (reader, runs) = rows(&objects.run.to_vec().unwrap());
     let names: Vec<&str> = reader
         .metadata()
         .file_metadata()
@@ -94,7 +94,7 @@ fn objects_hold_the_run_and_every_task_with_the_records_figures() {
     assert_eq!(field(&runs[0], "status"), &Field::Str("FAILED".into()));
     assert_eq!(field(&runs[0], "failed_tasks"), &Field::Long(1));
 
-    let (_, tasks) = rows(&objects.tasks);
+    let (_, tasks) = rows(&objects.tasks.to_vec().unwrap());
     assert_eq!(tasks.len(), run.tasks.len());
     let compute: f64 = tasks.iter().filter_map(|t| float(t, "cost_usd")).sum();
     assert!(
@@ -140,7 +140,7 @@ fn many_tasks_are_written_in_several_row_groups() {
         )
     });
     let objects = build_objects(&run.head, tasks, &Settings::default().prices, None).unwrap();
-    let (reader, rows) = rows(&objects.tasks);
+    let (reader, rows) = rows(&objects.tasks.to_vec().unwrap());
     assert_eq!(reader.metadata().num_row_groups(), 3);
     assert_eq!(rows.len(), count);
     // 90 s on omics.c.large at 0.1148 USD/hour.

@@ -13,6 +13,15 @@ use crate::record::RunUuid;
 /// Service name used in errors and logs.
 const SERVICE: &str = "CloudWatch Logs";
 
+/// Bytes of messages a page is sized for. AWS caps a `GetLogEvents` response at 1 MB; a server that does not
+/// (moto returns 10,000 events whatever their size: 15 MB of long manifest lines, held twice while decoded) would
+/// otherwise set the reader's memory. The `limit` asked for follows the lines read so far.
+const PAGE_BYTES: u64 = 1 << 20;
+/// Events asked for before any line was read: at most about 1 MiB of manifest lines (0.5 to 2 KB each).
+const FIRST_PAGE_EVENTS: u64 = 500;
+/// Bounds of `GetLogEvents`'s `limit` as we use it (the API allows 1 to 10,000).
+const PAGE_EVENTS: std::ops::RangeInclusive<u64> = 10..=10_000;
+
 /// The exact manifest stream of a run: `manifest/run/<id>/<uuid>`.
 ///
 /// Run ids are reused after deletion, so the uuid is part of the address; a prefix match would mix runs.
@@ -60,6 +69,7 @@ impl ManifestReader {
             line_number: 0,
             run_seen: false,
             api_calls: 0,
+            message_bytes: 0,
             warnings: ParseWarnings::default(),
             digest: None,
         })
@@ -112,6 +122,8 @@ pub struct ManifestPages {
     line_number: u64,
     run_seen: bool,
     api_calls: u64,
+    /// Bytes of the messages read so far (with `line_number`, the average line the next page is sized by).
+    message_bytes: u64,
     warnings: ParseWarnings,
     last_sent: Option<String>,
     digest: Option<Sha256>,
@@ -144,6 +156,16 @@ impl ManifestPages {
         self.last_sent.as_deref()
     }
 
+    /// Events to ask the next page for: as many average lines as fit [`PAGE_BYTES`].
+    fn page_events(&self) -> i32 {
+        let events = match self.message_bytes {
+            0 => FIRST_PAGE_EVENTS,
+            bytes => PAGE_BYTES * self.line_number / bytes,
+        };
+        let events = events.clamp(*PAGE_EVENTS.start(), *PAGE_EVENTS.end());
+        i32::try_from(events).unwrap_or(i32::MAX)
+    }
+
     pub const GET_LOG_EVENTS: &str = "logs:GetLogEvents"; // IAM action, see crate::iam
     /// The next page of records; `Ok(None)` once the stream is exhausted. A missing stream is
     /// [`Error::ManifestNotFound`].
@@ -161,6 +183,7 @@ impl ManifestPages {
             .log_stream_name(&self.stream)
             .start_from_head(true)
             .set_next_token(sent.clone())
+            .limit(self.page_events())
             .send()
             .await
             .map_err(|e| self.classify(e))?;
@@ -178,6 +201,7 @@ impl ManifestPages {
             let Some(message) = event.message else {
                 continue;
             };
+            self.message_bytes += message.len() as u64;
             if let Some(digest) = self.digest.as_mut() {
                 digest.update(message.as_bytes());
                 digest.update(b"\n");
@@ -336,6 +360,35 @@ mod tests {
                 .starts_with("line 3: not JSON")
         );
         assert!(pages.next_page().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn pages_are_asked_for_about_a_megabyte_of_the_lines_seen_so_far() {
+        // 500 lines of 2,048 bytes: the next page asks for 1 MiB / 2,048 = 512 events.
+        let line = format!("{:<2048}", task(1));
+        let first = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token().is_none() && r.limit() == Some(500))
+            .then_output(move || {
+                let mut out = GetLogEventsOutput::builder().next_forward_token("f/2");
+                for _ in 0..500 {
+                    out = out.events(event(&line));
+                }
+                out.build()
+            });
+        let sized = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| r.next_token() == Some("f/2") && r.limit() == Some(512))
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .next_forward_token("f/2")
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&first, &sized]);
+        let mut pages = ManifestReader::new(client, "g")
+            .open(&RunId::parse("5").unwrap(), &RunUuid::parse("u-1").unwrap())
+            .unwrap();
+        assert_eq!(pages.next_page().await.unwrap().unwrap().tasks.len(), 500);
+        assert!(pages.next_page().await.unwrap().unwrap().tasks.is_empty());
+        assert_eq!((first.num_calls(), sized.num_calls()), (1, 1));
     }
 
     #[tokio::test]

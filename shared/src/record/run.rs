@@ -12,6 +12,7 @@ use serde_with::skip_serializing_none;
 
 use super::fleet::RunFacts;
 use super::{Diagnosis, Rightsizing, RunCost, RunUuid};
+use crate::spool::Spooled;
 use crate::status::{RunStatus, TaskStatus};
 use crate::time::Timestamp;
 
@@ -423,10 +424,10 @@ pub struct EnrichmentSummary {
 }
 
 /// A finished gzip JSON record, as [`crate::enrich::write_report`] writes it and the report store keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ReportBytes {
-    /// The gzip stream (`Bytes`, so the upload body shares it instead of copying tens of MB).
-    pub gzip: bytes::Bytes,
+    /// The gzip stream: in memory when small, else in a temporary file until it is uploaded.
+    pub gzip: Spooled,
     /// `sha256:<hex>` of [`Self::gzip`].
     pub sha256: String,
     /// Size of the JSON before compression.

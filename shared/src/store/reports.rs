@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
 
 use super::item::ReportLocation;
 use crate::config::vars::REPORTS_BUCKET_NAME;
@@ -50,6 +49,10 @@ impl ReportStore {
         report: &ReportBytes,
     ) -> Result<ReportLocation> {
         let key = report_key(run_id, uuid);
+        let body =
+            report.gzip.byte_stream().await.map_err(|e| {
+                Error::Internal(format!("reading the record back for its upload: {e}"))
+            })?;
         let out = self
             .client
             .put_object()
@@ -59,7 +62,7 @@ impl ReportStore {
             .content_encoding("gzip")
             .metadata("report-sha256", &report.sha256)
             .metadata("json-bytes", report.json_bytes.to_string())
-            .body(ByteStream::from(report.gzip.clone()))
+            .body(body)
             .send()
             .await
             .map_err(|e| {
@@ -74,7 +77,7 @@ impl ReportStore {
             key,
             version_id: out.version_id.filter(|v| !v.is_empty() && v != "null"),
             sha256: report.sha256.clone(),
-            bytes: report.gzip.len() as u64,
+            bytes: report.gzip.len(),
             json_bytes: report.json_bytes,
         })
     }

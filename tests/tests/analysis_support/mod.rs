@@ -311,7 +311,7 @@ pub fn enriched_record(
             &Settings::default(),
         )
         .expect("building the record");
-    serde_json::from_slice(&gunzip(&built.report.gzip).unwrap()).unwrap()
+    serde_json::from_slice(&gunzip(&built.report.gzip.to_vec().unwrap()).unwrap()).unwrap()
 }
 
 /// The fixture run `run_id` as enrichment stores it ([`enriched_record`]), with its `task-logs/<id>.log` files.
