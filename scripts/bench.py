@@ -487,6 +487,8 @@ def bench_size(stack: Stack, args, target: Path, tasks: int, failed: int, index:
     # The function's own timings line (`stored enriched run`): the record's build time, without the reads.
     build = re.search(r'build_ms["=:\s]+(\d+)', function_log)
     ours["build_ms"] = int(build.group(1)) if build else None
+    json_size = re.search(r'json_bytes["=:\s]+(\d+)', function_log)
+    ours["json_bytes"] = int(json_size.group(1)) if json_size else None
 
     theirs = None
     if tasks in args.python_tasks and shape == "pipeline":
@@ -939,6 +941,11 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
         us = build_us(r)
         if us is not None:
             w(f"| {r['label']} tasks: record built in ≤ 10 µs per task | {us:.1f} µs | {ok(us <= 10)} |")
+    per_kb = [(r, build_us(r) / (r["ours"]["json_bytes"] / r["tasks"] / 1000)) for r in results
+              if r["tasks"] >= 100_000 and build_us(r) and r["ours"].get("json_bytes")]
+    for r, us_per_kb in per_kb:
+        w(f"| {r['label']}: build time per KB of record JSON (explains the µs per task) | "
+          f"{us_per_kb:.1f} µs/KB ({r['ours']['json_bytes'] / r['tasks'] / 1000:.2f} KB per task) | measured |")
     for r in results:
         w(
             f"| {r['label']}: upstream reads ≤ 2 + ⌈tasks/100⌉ + manifest pages + 1 + failed tasks | "

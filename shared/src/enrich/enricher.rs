@@ -404,6 +404,7 @@ impl Enricher {
         tracing::info!(
             run_id = %run_id, uuid = %uuid, status = %stored.summary.status,
             tasks = stored.summary.task_count, bytes = stored.report.bytes,
+            json_bytes = stored.report.json_bytes,
             listing_path = timings.listing.as_ref().map_or("-", |l| l.path.as_str()),
             listing_calls = timings.listing.as_ref().map_or(0, |l| l.calls),
             key = %stored.report.key,

@@ -80,8 +80,8 @@ pub fn object_name(head: &ReportHead) -> String {
 }
 
 /// Writes a run's lake objects: the run row, then the tasks in row groups of [`ROW_GROUP_ROWS`] as they stream
-/// past (memory stays bounded by one row group; a large object goes to a temporary file, see [`Spooled`]). `prices` price the
-/// per-task cost columns; `workflow_name` is the event's (the record does not hold it).
+/// past (memory stays bounded by one row group; a large object goes to a temporary file, see [`Spooled`]).
+/// `prices` price the per-task cost columns; `workflow_name` is the event's (the record does not hold it).
 pub fn build_objects<T: Borrow<EnrichedTask>>(
     head: &ReportHead,
     tasks: impl IntoIterator<Item = T>,
