@@ -982,7 +982,7 @@ def render(results: list[dict], load: dict | None, sizes, args, total_seconds: f
         "- **Enrichment**: `enrich-run invoke --event <file>` is the Lambda handler's code path (`Enricher::handle_event`) "
         "without the runtime; one fresh process per run, so *wall* includes process start, SDK configuration, GetRun, "
         "the whole manifest, ListRunTasks, failed-task details, building the record, and the S3/DynamoDB/EventBridge "
-        "writes. *Peak RSS* is `ru_maxrss` of that process alone (`wait4`). *Build µs/task* is the function's own "
+        "writes. *Peak RSS* is that process's own `VmHWM` (/proc, sampled every 20 ms; `wait4`'s `ru_maxrss` would start from the parent's). *Build µs/task* is the function's own "
         "`build_ms` (log line `stored enriched run`: merging the rows, the analysis, the gzip JSON record and the "
         "Parquet lake objects, after every read) divided by the task count."
     )
