@@ -9,7 +9,7 @@
 //! [`Spooled`] holding it is dropped.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::sync::Arc;
 
 use aws_smithy_types::byte_stream::{ByteStream, Length};
@@ -55,16 +55,6 @@ impl Spool {
             len: 0,
             spill_at: bytes,
         }
-    }
-
-    /// Bytes written so far.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether nothing was written.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The bytes written, ready to read back or upload.
@@ -177,10 +167,8 @@ impl Spooled {
         match &self.body {
             Body::Memory(bytes) => Ok(bytes.to_vec()),
             Body::File(file) => {
-                let mut handle = File::open(file.path())?;
-                handle.seek(SeekFrom::Start(0))?;
                 let mut out = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
-                handle.read_to_end(&mut out)?;
+                File::open(file.path())?.read_to_end(&mut out)?;
                 Ok(out)
             }
         }
