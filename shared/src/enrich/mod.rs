@@ -56,4 +56,4 @@ pub use collect::{
     failed_details, list_tasks, log_tail, read_manifest, read_manifest_with_evidence,
 };
 pub use enricher::{EnrichOutcome, EnrichRequest, Enricher};
-pub use writer::{gunzip, sha256_hex, write_report};
+pub use writer::{decode_record, gunzip, sha256_hex, write_report};

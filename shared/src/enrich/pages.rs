@@ -13,7 +13,7 @@ use flate2::write::GzEncoder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::gunzip;
+use super::decode_record;
 use crate::analysis::run_page::write_run_page;
 use crate::clients::AwsClients;
 use crate::config::Config;
@@ -111,12 +111,7 @@ impl PageDrawer {
         if self.pages.drawn_from(run_id, uuid).await?.as_deref() == Some(location.sha256.as_str()) {
             return Ok(PageOutcome::Unchanged);
         }
-        let record: EnrichedRun = {
-            let json = gunzip(&self.reports.get(location).await?)?;
-            serde_json::from_slice(&json).map_err(|e| {
-                Error::Internal(format!("stored record is not an enriched run: {e}"))
-            })?
-        };
+        let record = decode_record(&self.reports.get(location).await?)?;
         let tasks = record.tasks.len();
         let gzip = page_gzip(&record)?;
         let bytes = gzip.len();

@@ -9,11 +9,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::builder::{facts_of, summary_of};
-use super::writer::gunzip;
+use super::writer::decode_record;
 use crate::analysis::{Settings, analyze};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::lake::{LakeStore, write_run};
-use crate::record::EnrichedRun;
 use crate::store::{
     FLEET_VERSION, FleetViews, ReportStore, SummaryRecord, SummaryStore, fleet_run,
 };
@@ -107,9 +106,7 @@ impl Reindexer {
             let written = self.summaries.put_reindexed(&stored).await?;
             return self.file_row(&stored, written, Reindexed::Current).await;
         }
-        let gzip = self.reports.get(&stored.report).await?;
-        let run: EnrichedRun = serde_json::from_slice(&gunzip(&gzip)?)
-            .map_err(|e| Error::Internal(format!("stored record is not an enriched run: {e}")))?;
+        let run = decode_record(&self.reports.get(&stored.report).await?)?;
         // Task groups from the record's tasks; every other fact from its stored sections, so the fleet's sums
         // equal the report's figures.
         let task_groups = analyze(&run, &self.settings).task_groups;

@@ -12,7 +12,7 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::record::{EnrichedTask, ReportBytes, ReportHead};
+use crate::record::{EnrichedRun, EnrichedTask, ReportBytes, ReportHead, sha256_text};
 use crate::spool::Spool;
 
 /// Bytes of JSON collected before they go to the compressor.
@@ -101,7 +101,7 @@ pub fn write_report(
     let out = out.into_inner().map_err(|e| internal(e.error()))?;
     let json_bytes = out.bytes;
     let hashed = out.inner.finish().map_err(|e| internal(&e))?;
-    let sha256 = hex_digest(hashed.hash.finalize().as_slice());
+    let sha256 = sha256_text(hashed.hash.finalize().as_slice());
     let gzip = hashed.inner.finish().map_err(|e| internal(&e))?;
     Ok(ReportBytes {
         gzip,
@@ -112,18 +112,7 @@ pub fn write_report(
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex_digest(Sha256::digest(bytes).as_slice())
-}
-
-/// `sha256:<hex>` of a finished SHA-256 `digest`.
-fn hex_digest(digest: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut text = String::with_capacity(7 + 64);
-    text.push_str("sha256:");
-    for b in digest {
-        let _ = write!(text, "{b:02x}");
-    }
-    text
+    sha256_text(Sha256::digest(bytes).as_slice())
 }
 
 /// Decompresses a stored record into its JSON bytes.
@@ -134,6 +123,12 @@ pub fn gunzip(gzip: &[u8]) -> Result<Vec<u8>> {
         .read_to_end(&mut json)
         .map_err(|e| Error::Internal(format!("stored record is not gzip: {e}")))?;
     Ok(json)
+}
+
+/// A stored record's gzip bytes read back as the run they hold.
+pub fn decode_record(gzip: &[u8]) -> Result<EnrichedRun> {
+    serde_json::from_slice(&gunzip(gzip)?)
+        .map_err(|e| Error::Internal(format!("stored record is not an enriched run: {e}")))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::record::{ManifestRecord, ManifestRun, ManifestTask, parse_line};
 use crate::config::vars::LOG_GROUP_NAME;
 use crate::error::{Error, Lookup, Result};
 use crate::ids::RunId;
-use crate::record::RunUuid;
+use crate::record::{RunUuid, sha256_text};
 
 /// Service name used in errors and logs.
 const SERVICE: &str = "CloudWatch Logs";
@@ -139,15 +139,9 @@ impl ManifestPages {
 
     /// `sha256:<hex>` of the lines read so far, when [`Self::with_line_digest`] was asked for.
     pub fn line_digest(&self) -> Option<String> {
-        self.digest.as_ref().map(|d| {
-            let bytes = d.clone().finalize();
-            let mut text = String::with_capacity(7 + 64);
-            text.push_str("sha256:");
-            for b in bytes {
-                text.push_str(&format!("{b:02x}"));
-            }
-            text
-        })
+        self.digest
+            .as_ref()
+            .map(|d| sha256_text(d.clone().finalize().as_slice()))
     }
 
     /// The forward token the most recent page was fetched with (`None` for the stream's first page): passing it

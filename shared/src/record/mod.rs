@@ -31,5 +31,5 @@ pub use rightsizing::{Action, GroupRecommendation, Rightsizing, TaskRecommendati
 pub use run::{
     EnrichedRun, EnrichedTask, EnrichmentSummary, FailedTask, ManifestInfo, NO_MANIFEST_DIGEST,
     ReportBytes, ReportHead, ReportSummary, Resources, RunInfo, RunMetrics, SCHEMA_VERSION,
-    SourceFlags, TaskListing, Utilization, status_rank,
+    SourceFlags, TaskListing, Utilization, sha256_text, status_rank,
 };

@@ -437,6 +437,18 @@ pub struct ReportBytes {
 /// Value of [`EnrichmentSummary::manifest_digest`] when there is no manifest.
 pub const NO_MANIFEST_DIGEST: &str = "none";
 
+/// A finished SHA-256 `digest` as the record spells digests: `sha256:<lowercase hex>` (the record's own hash, the
+/// manifest's digest).
+pub fn sha256_text(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(7 + 2 * digest.len());
+    text.push_str("sha256:");
+    for b in digest {
+        let _ = write!(text, "{b:02x}");
+    }
+    text
+}
+
 impl EnrichmentSummary {
     /// How complete a record is, as one comparable number: a record replaces a stored one only when it ranks
     /// higher (or equal with more manifest lines). Status rank first (PENDING 1 … STOPPING 4, finished 5), then a

@@ -2,7 +2,7 @@
 
 use crate::api::observe::upstream;
 use crate::api::state::ApiState;
-use crate::enrich::{EnrichedRun, gunzip};
+use crate::enrich::{EnrichedRun, decode_record};
 use crate::error::{Error, Result};
 use crate::ids::RunId;
 use crate::record::RunUuid;
@@ -37,7 +37,5 @@ pub async fn load_record(
 ) -> Result<EnrichedRun> {
     let (record, reports) = stored_record(state, run_id, uuid).await?;
     let gzip = upstream(reports.get(&record.report)).await?;
-    let json = gunzip(&gzip)?;
-    serde_json::from_slice(&json)
-        .map_err(|e| Error::Internal(format!("stored record is not an enriched run: {e}")))
+    decode_record(&gzip)
 }
