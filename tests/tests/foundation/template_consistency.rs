@@ -845,6 +845,7 @@ fn enrichment_trigger_retries_and_dead_letter_queue() {
 #[test]
 fn functions_are_configured_with_what_their_policies_reach() {
     let template = Template::load();
+    let mut cursor_signers = std::collections::BTreeSet::new();
     for f in template.functions() {
         let env = f.environment();
         let actions = f.granted_actions();
@@ -894,8 +895,12 @@ fn functions_are_configured_with_what_their_policies_reach() {
             );
         }
         // List routes sign cursors: their binaries refuse to start without CURSOR_SECRET.
-        let main = read(&format!("functions/{}/src/main.rs", f.binary));
-        if main.contains("CursorNeed::Required") {
+        let signs_cursors = omics_introspect::api::ROUTES.iter().any(|route| {
+            route.function == f.binary
+                && matches!(route.cursor, omics_introspect::api::CursorNeed::Required)
+        });
+        if signs_cursors {
+            cursor_signers.insert(f.binary.clone());
             let secret = env
                 .get("CURSOR_SECRET")
                 .and_then(string)
@@ -908,6 +913,17 @@ fn functions_are_configured_with_what_their_policies_reach() {
             );
         }
     }
+    // Every function of a list route was among them (the check above saw each one).
+    let listing: std::collections::BTreeSet<String> = omics_introspect::api::ROUTES
+        .iter()
+        .filter(|route| matches!(route.cursor, omics_introspect::api::CursorNeed::Required))
+        .map(|route| route.function.to_owned())
+        .collect();
+    assert!(!listing.is_empty());
+    assert_eq!(
+        cursor_signers, listing,
+        "functions whose CURSOR_SECRET was checked"
+    );
 
     // Stack resources are locked down.
     for (id, key, want) in ["RunsTable", "FleetTable", "LiveTable"]
