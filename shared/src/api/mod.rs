@@ -1,6 +1,7 @@
 //! The HTTP API behind API Gateway (HTTP API, payload v2): one axum router built from one route table.
 //!
-//! The Lambda binaries in `functions/` each serve [`router_for`] their function with `lambda_http::run`;
+//! The Lambda binaries in `functions/` each serve [`router_for`] their function with `lambda_http::run`
+//! ([`serve_function`]);
 //! `local-api` serves [`router`] (every route) with `axum::serve`; tests send requests through either.
 //!
 //! - [`routes`]: the route table ([`ROUTES`]: method, path, function, IAM actions, handler) and the routers.
@@ -28,5 +29,5 @@ pub mod state;
 mod spec_tests;
 
 pub use cursor::{CURSOR_SECRET_VAR, CursorKey, CursorScope};
-pub use routes::{ROUTES, Route, route_of, router, router_for, state_for};
+pub use routes::{ROUTES, Route, route_of, router, router_for, serve_function, state_for};
 pub use state::{ApiState, CursorNeed, SharedState};

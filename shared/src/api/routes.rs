@@ -323,6 +323,17 @@ pub fn router_for(function: &str, state: SharedState) -> Result<Router> {
     Ok(build(routes.into_iter(), state))
 }
 
+/// Runs the Lambda function `function` (each route function's `main`, after its logging): its state built once at
+/// cold start and its routes served with `lambda_http::run` until the runtime stops. A missing setting stops the
+/// start, named in the log and in the error the runtime reports.
+pub async fn serve_function(function: &str) -> std::result::Result<(), lambda_http::Error> {
+    let router = state_for(function)
+        .await
+        .and_then(|state| router_for(function, state))
+        .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
+    lambda_http::run(router).await
+}
+
 fn build<'a>(routes: impl Iterator<Item = &'a Route>, state: SharedState) -> Router {
     let mut by_path: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
     for route in routes {
